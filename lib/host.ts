@@ -1,0 +1,116 @@
+/**
+ * The only code that touches the host: files (atomically, with kubeadm's modes), commands,
+ * and host facts. Renderers never import this; phases reach it through the context.
+ */
+import { dirname, join } from "node:path";
+
+/** Writes `data` to `path` atomically: a dot-named temp file in the same folder (the kubelet
+ * ignores dot files in the manifests folder), fsync, rename over the target, fsync the folder.
+ * Creates missing parent folders with `dirMode`. */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  opts: { mode: number; dirMode?: number },
+): Promise<void> {
+  const dir = dirname(path);
+  await Deno.mkdir(dir, { recursive: true, mode: opts.dirMode ?? 0o755 });
+  const base = path.slice(dir.length + 1);
+  const rand = crypto.getRandomValues(new Uint32Array(2));
+  const tmp = join(dir, `.${base}.kadm-${rand[0]!.toString(36)}${rand[1]!.toString(36)}.tmp`);
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  try {
+    const f = await Deno.open(tmp, { write: true, createNew: true, mode: opts.mode });
+    try {
+      let off = 0;
+      while (off < bytes.length) off += await f.write(bytes.subarray(off));
+      // The umask may have narrowed the mode; kubeadm's modes are exact.
+      await Deno.chmod(tmp, opts.mode);
+      await f.sync();
+    } finally {
+      f.close();
+    }
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+  await syncDir(dir);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const d = await Deno.open(dir, { read: true });
+    try {
+      await d.sync();
+    } finally {
+      d.close();
+    }
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename is still atomic.
+  }
+}
+
+/** Reads a file, or undefined when it does not exist. Other errors propagate. */
+export async function readIfExists(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  const b = await readIfExists(path);
+  return b === undefined ? undefined : new TextDecoder().decode(b);
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs host commands. Dry-run swaps it for one that only says what it would run. */
+export interface CommandRunner {
+  run(cmd: string, args: readonly string[]): Promise<CommandResult>;
+  /** Whether a command is on PATH. */
+  has(cmd: string): Promise<boolean>;
+}
+
+export const realRunner: CommandRunner = {
+  async run(cmd, args) {
+    try {
+      const out = await new Deno.Command(cmd, { args: [...args], stdin: "null" }).output();
+      const dec = new TextDecoder();
+      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        return { code: 127, stdout: "", stderr: `${cmd}: executable file not found in $PATH` };
+      }
+      throw e;
+    }
+  },
+  async has(cmd) {
+    const path = Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin";
+    for (const dir of path.split(":")) {
+      if (dir && await exists(join(dir, cmd))) return true;
+    }
+    return false;
+  },
+};
+
+/** The host's name as kubeadm reads it (os.Hostname, lower-cased by kubeadm's GetHostname). */
+export function hostname(): string {
+  return Deno.hostname().trim().toLowerCase();
+}
