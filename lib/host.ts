@@ -114,3 +114,22 @@ export const realRunner: CommandRunner = {
 export function hostname(): string {
   return Deno.hostname().trim().toLowerCase();
 }
+
+export type WriteOutcome = "created" | "updated" | "unchanged";
+
+/** Writes atomically only when the content differs from what is on disk (idempotent re-runs). */
+export async function writeIfChanged(
+  path: string,
+  data: string | Uint8Array,
+  opts: { mode: number; dirMode?: number },
+): Promise<WriteOutcome> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const old = await readIfExists(path);
+  if (old !== undefined && old.length === bytes.length && old.every((b, i) => b === bytes[i])) {
+    const st = await Deno.stat(path);
+    if (st.mode !== null && (st.mode & 0o777) !== opts.mode) await Deno.chmod(path, opts.mode);
+    return "unchanged";
+  }
+  await writeFileAtomic(path, bytes, opts);
+  return old === undefined ? "created" : "updated";
+}

@@ -1,6 +1,8 @@
 /**
  * Per-minor facts about kubeadm, v1.20 to v1.34: one row per minor, read by every renderer.
  * Data only (plus tiny lookups); invariants are tested in tests/versions_test.ts.
+ * Sources for every value (file, commit, PR) are in /work/notes/versions-research.md.
+ * Values that could not be confirmed carry an `// unverified:` comment saying what was assumed.
  */
 import type { Taint } from "./model.ts";
 
@@ -8,25 +10,38 @@ export const OLDEST_MINOR = 20;
 export const NEWEST_MINOR = 34;
 
 /** The version `kadm init` uses when none is given (no network look-up, unlike kubeadm's stable-1). */
-export const DEFAULT_KUBERNETES_VERSION = "v1.34.2";
+export const DEFAULT_KUBERNETES_VERSION = "v1.34.7";
 
 export type ConfigAPI = "v1beta2" | "v1beta3" | "v1beta4";
+
+/** `[firstPatch, value]` pairs, ascending; read with `byPatch`. */
+export type PatchList<T> = readonly (readonly [number, T])[];
 
 export interface MinorInfo {
   readonly minor: number;
   /** Newest patch release of this minor that kadm knows, e.g. "v1.20.15". */
   readonly latestPatch: string;
   /** Default etcd image tag, with later patches' bumps: [firstPatch, tag] ascending. */
-  readonly etcd: readonly (readonly [number, string])[];
+  readonly etcd: PatchList<string>;
   /** CoreDNS image tag ("1.7.0" for v1.20, "v1.8.0" style after), with patch bumps like etcd. */
-  readonly coredns: readonly (readonly [number, string])[];
+  readonly coredns: PatchList<string>;
   /** pause image tag (kubeadm's constants.PauseVersion). */
   readonly pause: string;
-  /** Default image registry of kubeadm of this minor. */
+  /** Default image registry of kubeadm of this minor at x.y.0 (see defaultImageRepositoryByPatch). */
   readonly defaultImageRepository: string;
+  /**
+   * Added: the default registry per patch. v1.22.17, v1.23.15 and v1.24.9 switched from k8s.gcr.io to
+   * registry.k8s.io (kubeadm-scoped backports of kubernetes#109938/#110343).
+   */
+  readonly defaultImageRepositoryByPatch: PatchList<string>;
+  /**
+   * Added: CoreDNS image path under the default repository: "coredns" (v1.20: k8s.gcr.io/coredns:1.7.0),
+   * "coredns/coredns" from v1.21. A custom imageRepository always gets "<repo>/coredns".
+   */
+  readonly corednsImageName: string;
   /** Format kubeadm of this minor reads from the kubeadm-config ConfigMap. */
   readonly configAPI: ConfigAPI;
-  /** Labels mark-control-plane puts on the node. */
+  /** Labels mark-control-plane puts on the node, in the order kubeadm lists them. */
   readonly controlPlaneLabels: readonly string[];
   /** Default nodeRegistration.taints for a control-plane node. */
   readonly controlPlaneTaints: readonly Taint[];
@@ -49,7 +64,7 @@ export interface MinorInfo {
   };
   /** v1.31+: notBefore = start - 5 min for every certificate (kubeadm's CertificateBackdate). */
   readonly certBackdate: boolean;
-  /** Leaf certificates carry BasicConstraints CA:false. */
+  /** Leaf certificates carry BasicConstraints CA:false (NewSignedCert with isCA, v1.21+). */
   readonly leafBasicConstraints: boolean;
 
   // --- kubeconfig ---
@@ -57,23 +72,30 @@ export interface MinorInfo {
   readonly kubeletConfLocal: boolean;
 
   // --- static Pod manifests ---
-  /** kube-apiserver gets --insecure-port=0. */
+  /** kube-apiserver gets --insecure-port=0 (v1.20, v1.21). */
   readonly apiserverInsecurePortZero: boolean;
-  /** kube-controller-manager and kube-scheduler get --port=0. */
+  /** kube-controller-manager and kube-scheduler get --port=0 (v1.20 - v1.22). */
   readonly componentPortZero: boolean;
   /** Pods carry securityContext.seccompProfile.type: RuntimeDefault. */
   readonly seccompRuntimeDefault: boolean;
-  /** etcd probe style: v1.20 "/health"; "serializable" (1.22-1.30 style); "livez" (1.31+). */
+  /** etcd probe style: v1.20 "/health"; "serializable" (1.25-1.30); "livez" (1.31+). */
   readonly etcdProbe: "health" | "serializable" | "livez";
-  /** etcd requests ephemeral-storage: 100Mi. */
+  /** etcd requests ephemeral-storage: 100Mi at x.y.0 (see etcdEphemeralStorageByPatch). */
   readonly etcdEphemeralStorage: boolean;
-  /** etcd gets the corrupt-check and watch-progress flags (their spelling depends on the etcd tag). */
+  /** Added: the request per patch; removed in v1.22 and backported to v1.20.8 and v1.21.2. */
+  readonly etcdEphemeralStorageByPatch: PatchList<boolean>;
+  /** etcd gets the corrupt-check and watch-progress flags at x.y.0 (spelling depends on the etcd tag). */
   readonly etcdCorruptCheckFlags: boolean;
+  /** Added: the same per patch; --experimental-initial-corrupt-check was backported to v1.22.10/v1.23.7. */
+  readonly etcdCorruptCheckByPatch: PatchList<boolean>;
 
   // --- kubelet files ---
-  /** kubeadm-flags.env carries --container-runtime=remote (dockershim era). */
+  /** kubeadm-flags.env carries --container-runtime=remote (non-docker runtimes, up to v1.26). */
   readonly kubeletContainerRuntimeRemote: boolean;
-  /** kubeadm-flags.env carries --pod-infra-container-image. */
+  /**
+   * kubeadm-flags.env carries --pod-infra-container-image for every runtime. v1.20 passes it only with
+   * the dockershim socket (together with --network-plugin=cni); from v1.21 it is passed for all runtimes.
+   */
   readonly kubeletPodInfraImage: boolean;
   /** CRI socket written with the unix:// scheme (kubeadm adds it when missing). */
   readonly criSocketURL: boolean;
@@ -96,16 +118,22 @@ export function minorInfo(minor: number): MinorInfo {
 }
 
 /** Picks the row entry that applies to `patch` from a `[firstPatch, value]` list. */
-export function byPatch<T>(list: readonly (readonly [number, T])[], patch: number): T {
+export function byPatch<T>(list: PatchList<T>, patch: number): T {
   let out: T | undefined;
   for (const [from, v] of list) if (patch >= from) out = v;
   if (out === undefined) throw new Error("internal: empty per-patch list");
   return out;
 }
 
-const MASTER_TAINT: Taint = { key: "node-role.kubernetes.io/master", effect: "NoSchedule" };
-const CP_TAINT: Taint = { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" };
+const MASTER_LABEL = "node-role.kubernetes.io/master";
+const CP_LABEL = "node-role.kubernetes.io/control-plane";
+const EXCLUDE_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
+const MASTER_TAINT: Taint = { key: MASTER_LABEL, effect: "NoSchedule" };
+const CP_TAINT: Taint = { key: CP_LABEL, effect: "NoSchedule" };
+const K8S_GCR = "k8s.gcr.io";
+const REGISTRY_K8S = "registry.k8s.io";
 
+/** v1.19 - v1.25 (kubelet-start moved after kubeconfig in v1.19, kubernetes#90892). */
 const ORDER_1_20 = [
   "preflight",
   "certs",
@@ -122,6 +150,13 @@ const ORDER_1_20 = [
   "addon",
 ] as const;
 
+/** v1.26 - v1.30: show-join-command split out of init as its own last phase (CHANGELOG-1.26). */
+const ORDER_1_26 = [...ORDER_1_20, "show-join-command"] as const;
+
+/**
+ * v1.31+: etcd and control-plane manifests are written before the kubelet starts.
+ * unverified: v1.31 boundary from the generated kubeadm_init docs @ f005d8cd, not from cmd/init.go of a tag.
+ */
 const ORDER_MODERN = [
   "preflight",
   "certs",
@@ -139,135 +174,285 @@ const ORDER_MODERN = [
   "show-join-command",
 ] as const;
 
-// TODO(versions helper): fill v1.21 .. v1.33 from kubeadm's source; verify v1.20 and v1.34.
+/** Non-pointer metav1.Duration fields of KubeletConfiguration v1beta1 that marshal as "0s" (v1.20 exact). */
+const ZERO_DURATIONS_1_20 = [
+  "authentication.webhook.cacheTTL",
+  "authorization.webhook.cacheAuthorizedTTL",
+  "authorization.webhook.cacheUnauthorizedTTL",
+  "cpuManagerReconcilePeriod",
+  "evictionPressureTransitionPeriod",
+  "fileCheckFrequency",
+  "httpCheckFrequency",
+  "imageMinimumGCAge",
+  "nodeStatusReportFrequency",
+  "nodeStatusUpdateFrequency",
+  "runtimeRequestTimeout",
+  "shutdownGracePeriod",
+  "shutdownGracePeriodCriticalPods",
+  "streamingConnectionIdleTimeout",
+  "syncFrequency",
+  "volumeStatsAggPeriod",
+] as const;
+
+function zeroDurations(minor: number): readonly string[] {
+  // imageMaximumGCAge (metav1.Duration, ImageMaximumGCAge alpha) is marshalled from v1.29.
+  return minor >= 29 ? [...ZERO_DURATIONS_1_20, "imageMaximumGCAge"].sort() : ZERO_DURATIONS_1_20;
+}
+
+function zeroFields(minor: number): Readonly<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  // unverified: flushFrequency/verbosity/options.json joined LoggingConfiguration in v1.23 (assumed);
+  // options.text (infoBufferSize) from v1.30 (assumed). v1.20 - v1.22: `logging: {}`.
+  if (minor < 23) out.logging = {};
+  else {
+    const options: Record<string, unknown> = { json: { infoBufferSize: "0" } };
+    if (minor >= 30) options.text = { infoBufferSize: "0" };
+    out.logging = { flushFrequency: 0, options, verbosity: 0 };
+  }
+  if (minor >= 22) out.memorySwap = {}; // MemorySwapConfiguration struct (NodeSwap, v1.22)
+  if (minor >= 27) out.containerRuntimeEndpoint = ""; // string without omitempty (v1.27)
+  if (minor >= 32) out.crashLoopBackOff = {}; // unverified: CrashLoopBackOffConfig struct assumed from v1.32
+  return out;
+}
+
+/** The facts that are explicit per minor; everything else is derived in `row` from documented boundaries. */
+interface Spec {
+  readonly minor: number;
+  readonly latestPatch: string;
+  readonly etcd: PatchList<string>;
+  readonly coredns: PatchList<string>;
+  readonly pause: string;
+  readonly featureGates: Readonly<Record<string, boolean>>;
+  readonly registry?: PatchList<string>;
+  readonly ephemeral?: PatchList<boolean>;
+  readonly corrupt?: PatchList<boolean>;
+}
+
+function row(s: Spec): MinorInfo {
+  const m = s.minor;
+  const registry = s.registry ?? [[0, m >= 25 ? REGISTRY_K8S : K8S_GCR]];
+  const ephemeral = s.ephemeral ?? [[0, false]];
+  const corrupt = s.corrupt ?? [[0, m >= 24]];
+  const cgroupSystemd = m >= 21;
+  return {
+    minor: m,
+    latestPatch: s.latestPatch,
+    etcd: s.etcd,
+    coredns: s.coredns,
+    pause: s.pause,
+    defaultImageRepository: byPatch(registry, 0),
+    defaultImageRepositoryByPatch: registry,
+    corednsImageName: m >= 21 ? "coredns/coredns" : "coredns",
+    configAPI: m <= 21 ? "v1beta2" : m <= 30 ? "v1beta3" : "v1beta4",
+    controlPlaneLabels: m === 20
+      ? [MASTER_LABEL, CP_LABEL]
+      : m <= 23
+      ? [MASTER_LABEL, CP_LABEL, EXCLUDE_LB_LABEL]
+      : [CP_LABEL, EXCLUDE_LB_LABEL],
+    controlPlaneTaints: m <= 23 ? [MASTER_TAINT] : m === 24 ? [MASTER_TAINT, CP_TAINT] : [CP_TAINT],
+    superAdmin: m >= 29,
+    phaseOrder: m <= 25 ? ORDER_1_20 : m <= 30 ? ORDER_1_26 : ORDER_MODERN,
+    kubeletConfigMapName: m <= 23 ? `kubelet-config-1.${m}` : "kubelet-config",
+    featureGates: s.featureGates,
+    certOrgs: m <= 28
+      ? {
+        apiserverKubeletClient: ["system:masters"],
+        apiserverEtcdClient: ["system:masters"],
+        etcdHealthcheckClient: ["system:masters"],
+        admin: ["system:masters"],
+      }
+      : {
+        apiserverKubeletClient: ["kubeadm:cluster-admins"],
+        apiserverEtcdClient: [],
+        etcdHealthcheckClient: [],
+        admin: ["kubeadm:cluster-admins"],
+      },
+    certBackdate: m >= 31, // unverified: minor taken from kubeadm-modern.md §3, not from a release tag
+    leafBasicConstraints: m >= 21, // kubernetes#97266 (v1.21) added isCA/BasicConstraintsValid
+    kubeletConfLocal: m >= 33,
+    apiserverInsecurePortZero: m <= 21,
+    componentPortZero: m <= 22,
+    seccompRuntimeDefault: m >= 22,
+    // unverified: whether v1.24 patches got the serializable probes (kubernetes#110072/#110744 are v1.25)
+    etcdProbe: m <= 24 ? "health" : m <= 30 ? "serializable" : "livez",
+    etcdEphemeralStorage: byPatch(ephemeral, 0),
+    etcdEphemeralStorageByPatch: ephemeral,
+    etcdCorruptCheckFlags: byPatch(corrupt, 0),
+    etcdCorruptCheckByPatch: corrupt,
+    kubeletContainerRuntimeRemote: m <= 26,
+    kubeletPodInfraImage: m >= 21,
+    criSocketURL: m >= 24,
+    nodeLocalCRISocket: m >= 34,
+    defaultCRISocket: m <= 23 ? "/var/run/dockershim.sock" : "unix:///var/run/containerd/containerd.sock",
+    kubeletCgroupDriverSystemd: cgroupSystemd,
+    kubeletZeroDurations: zeroDurations(m),
+    kubeletZeroFields: zeroFields(m),
+  };
+}
+
+const ECDSA = { PublicKeysECDSA: false } as const;
+const ROOTLESS = { RootlessControlPlane: false } as const;
+
 export const MINORS: readonly MinorInfo[] = [
-  {
+  row({
     minor: 20,
     latestPatch: "v1.20.15",
     etcd: [[0, "3.4.13-0"]],
     coredns: [[0, "1.7.0"]],
     pause: "3.2",
-    defaultImageRepository: "k8s.gcr.io",
-    configAPI: "v1beta2",
-    controlPlaneLabels: ["node-role.kubernetes.io/master", "node-role.kubernetes.io/control-plane"],
-    controlPlaneTaints: [MASTER_TAINT],
-    superAdmin: false,
-    phaseOrder: ORDER_1_20,
-    kubeletConfigMapName: "kubelet-config-1.20",
-    featureGates: { IPv6DualStack: false, PublicKeysECDSA: false },
-    certOrgs: {
-      apiserverKubeletClient: ["system:masters"],
-      apiserverEtcdClient: ["system:masters"],
-      etcdHealthcheckClient: ["system:masters"],
-      admin: ["system:masters"],
+    featureGates: { IPv6DualStack: false, ...ECDSA },
+    ephemeral: [[0, true], [8, false]],
+  }),
+  row({
+    minor: 21,
+    latestPatch: "v1.21.14",
+    etcd: [[0, "3.4.13-0"]],
+    coredns: [[0, "v1.8.0"]],
+    pause: "3.4.1",
+    featureGates: { IPv6DualStack: true, ...ECDSA },
+    ephemeral: [[0, true], [2, false]],
+  }),
+  row({
+    minor: 22,
+    latestPatch: "v1.22.17",
+    etcd: [[0, "3.5.0-0"], [17, "3.5.6-0"]],
+    coredns: [[0, "v1.8.4"]],
+    pause: "3.5",
+    featureGates: { IPv6DualStack: true, ...ECDSA, ...ROOTLESS, UnversionedKubeletConfigMap: false },
+    registry: [[0, K8S_GCR], [17, REGISTRY_K8S]],
+    corrupt: [[0, false], [10, true]], // unverified: patch inferred from kubernetes#109076 merge date
+  }),
+  row({
+    minor: 23,
+    latestPatch: "v1.23.17",
+    etcd: [[0, "3.5.1-0"], [14, "3.5.5-0"], [15, "3.5.6-0"]],
+    coredns: [[0, "v1.8.6"]],
+    pause: "3.6",
+    featureGates: { IPv6DualStack: true, ...ECDSA, ...ROOTLESS, UnversionedKubeletConfigMap: false },
+    registry: [[0, K8S_GCR], [15, REGISTRY_K8S]],
+    corrupt: [[0, false], [7, true]], // unverified: patch inferred from kubernetes#109075 merge date
+  }),
+  row({
+    minor: 24,
+    latestPatch: "v1.24.17",
+    etcd: [[0, "3.5.3-0"], [8, "3.5.5-0"], [9, "3.5.6-0"]],
+    coredns: [[0, "v1.8.6"]],
+    pause: "3.7",
+    featureGates: { ...ECDSA, ...ROOTLESS, UnversionedKubeletConfigMap: true },
+    registry: [[0, K8S_GCR], [9, REGISTRY_K8S]], // unverified: v1.24.9 assumed (same wave as v1.23.15)
+  }),
+  row({
+    minor: 25,
+    latestPatch: "v1.25.16",
+    etcd: [[0, "3.5.4-0"], [4, "3.5.5-0"], [5, "3.5.6-0"], [15, "3.5.9-0"]],
+    coredns: [[0, "v1.9.3"]],
+    pause: "3.8",
+    featureGates: { ...ECDSA, ...ROOTLESS, UnversionedKubeletConfigMap: true },
+  }),
+  row({
+    minor: 26,
+    latestPatch: "v1.26.15",
+    etcd: [[0, "3.5.6-0"], [10, "3.5.9-0"], [13, "3.5.10-0"]],
+    coredns: [[0, "v1.9.3"]],
+    pause: "3.9",
+    featureGates: { ...ECDSA, ...ROOTLESS },
+  }),
+  row({
+    minor: 27,
+    latestPatch: "v1.27.16",
+    etcd: [[0, "3.5.7-0"], [7, "3.5.9-0"], [10, "3.5.10-0"], [12, "3.5.12-0"]],
+    coredns: [[0, "v1.10.1"]],
+    pause: "3.9",
+    featureGates: { EtcdLearnerMode: false, ...ECDSA, ...ROOTLESS },
+  }),
+  row({
+    minor: 28,
+    latestPatch: "v1.28.15",
+    etcd: [[0, "3.5.9-0"], [6, "3.5.10-0"], [8, "3.5.12-0"], [14, "3.5.15-0"]],
+    coredns: [[0, "v1.10.1"]],
+    pause: "3.9",
+    featureGates: { EtcdLearnerMode: false, ...ECDSA, ...ROOTLESS, UpgradeAddonsBeforeControlPlane: false },
+  }),
+  row({
+    minor: 29,
+    latestPatch: "v1.29.15", // unverified: final v1.29 patch from memory; v1.29.10 is the newest seen in sources
+    etcd: [[0, "3.5.10-0"], [3, "3.5.12-0"], [9, "3.5.15-0"]],
+    coredns: [[0, "v1.11.1"]],
+    pause: "3.9",
+    featureGates: { EtcdLearnerMode: true, ...ECDSA, ...ROOTLESS, UpgradeAddonsBeforeControlPlane: false },
+  }),
+  row({
+    minor: 30,
+    latestPatch: "v1.30.14", // unverified: final v1.30 patch from memory; v1.30.6 is the newest seen in sources
+    etcd: [[0, "3.5.12-0"], [5, "3.5.15-0"]],
+    coredns: [[0, "v1.11.1"], [5, "v1.11.3"]],
+    pause: "3.9",
+    featureGates: {
+      EtcdLearnerMode: true,
+      ...ECDSA,
+      ...ROOTLESS,
+      UpgradeAddonsBeforeControlPlane: false,
+      WaitForAllControlPlaneComponents: false,
     },
-    certBackdate: false,
-    leafBasicConstraints: false,
-    kubeletConfLocal: false,
-    apiserverInsecurePortZero: true,
-    componentPortZero: true,
-    seccompRuntimeDefault: false,
-    etcdProbe: "health",
-    etcdEphemeralStorage: true,
-    etcdCorruptCheckFlags: false,
-    kubeletContainerRuntimeRemote: true,
-    kubeletPodInfraImage: false,
-    criSocketURL: false,
-    nodeLocalCRISocket: false,
-    defaultCRISocket: "/var/run/dockershim.sock",
-    kubeletCgroupDriverSystemd: false,
-    kubeletZeroDurations: [
-      "authentication.webhook.cacheTTL",
-      "authorization.webhook.cacheAuthorizedTTL",
-      "authorization.webhook.cacheUnauthorizedTTL",
-      "cpuManagerReconcilePeriod",
-      "evictionPressureTransitionPeriod",
-      "fileCheckFrequency",
-      "httpCheckFrequency",
-      "imageMinimumGCAge",
-      "nodeStatusReportFrequency",
-      "nodeStatusUpdateFrequency",
-      "runtimeRequestTimeout",
-      "shutdownGracePeriod",
-      "shutdownGracePeriodCriticalPods",
-      "streamingConnectionIdleTimeout",
-      "syncFrequency",
-      "volumeStatsAggPeriod",
-    ],
-    kubeletZeroFields: { logging: {} },
-  },
-  {
+  }),
+  row({
+    minor: 31,
+    latestPatch: "v1.31.14", // unverified: final v1.31 patch from memory; v1.31.2 is the newest seen in sources
+    // unverified: 3.5.21-0 from v1.31.10 (kubernetes#131959, mid-2025) and 3.5.24-0 from v1.31.14
+    // (kubernetes#135020, merged 2025-11) are inferred from merge dates.
+    etcd: [[0, "3.5.15-0"], [10, "3.5.21-0"], [14, "3.5.24-0"]],
+    coredns: [[0, "v1.11.1"], [1, "v1.11.3"]],
+    pause: "3.10",
+    featureGates: {
+      ControlPlaneKubeletLocalMode: false,
+      EtcdLearnerMode: true,
+      ...ECDSA,
+      ...ROOTLESS,
+      WaitForAllControlPlaneComponents: false,
+    },
+  }),
+  row({
+    minor: 32,
+    latestPatch: "v1.32.8", // newest in the stored CHANGELOG-1.32.md; later patches exist (3.5.24-0 below)
+    etcd: [[0, "3.5.16-0"], [6, "3.5.21-0"]], // unverified: 3.5.21-0 from v1.32.6 (kubernetes#131958)
+    coredns: [[0, "v1.11.3"]],
+    pause: "3.10",
+    // unverified: NodeLocalCRISocket left out (docs table says alpha 1.32, the v1.33 help is the first listing)
+    featureGates: {
+      ControlPlaneKubeletLocalMode: false,
+      EtcdLearnerMode: true,
+      ...ECDSA,
+      ...ROOTLESS,
+      WaitForAllControlPlaneComponents: false,
+    },
+  }),
+  row({
+    minor: 33,
+    latestPatch: "v1.33.5", // newest in the stored CHANGELOG-1.33.md (3.5.24-0 arrives after it)
+    etcd: [[0, "3.5.21-0"]],
+    coredns: [[0, "v1.12.0"]],
+    pause: "3.10",
+    featureGates: {
+      ControlPlaneKubeletLocalMode: true,
+      NodeLocalCRISocket: false,
+      ...ECDSA,
+      ...ROOTLESS,
+      WaitForAllControlPlaneComponents: true,
+    },
+  }),
+  row({
     minor: 34,
-    latestPatch: "v1.34.2",
-    etcd: [[0, "3.6.4-0"]],
+    latestPatch: "v1.34.7",
+    // unverified: 3.6.5-0 assumed from v1.34.2 (kubernetes#134251 backport); later 3.6.x bumps not tracked.
+    etcd: [[0, "3.6.4-0"], [2, "3.6.5-0"]],
     coredns: [[0, "v1.12.1"]],
     pause: "3.10.1",
-    defaultImageRepository: "registry.k8s.io",
-    configAPI: "v1beta4",
-    controlPlaneLabels: [
-      "node-role.kubernetes.io/control-plane",
-      "node.kubernetes.io/exclude-from-external-load-balancers",
-    ],
-    controlPlaneTaints: [CP_TAINT],
-    superAdmin: true,
-    phaseOrder: ORDER_MODERN,
-    kubeletConfigMapName: "kubelet-config",
     featureGates: {
       ControlPlaneKubeletLocalMode: true,
       NodeLocalCRISocket: true,
-      PublicKeysECDSA: false,
-      RootlessControlPlane: false,
+      ...ECDSA,
+      ...ROOTLESS,
       WaitForAllControlPlaneComponents: true,
     },
-    certOrgs: {
-      apiserverKubeletClient: ["kubeadm:cluster-admins"],
-      apiserverEtcdClient: [],
-      etcdHealthcheckClient: [],
-      admin: ["kubeadm:cluster-admins"],
-    },
-    certBackdate: true,
-    leafBasicConstraints: true,
-    kubeletConfLocal: true,
-    apiserverInsecurePortZero: false,
-    componentPortZero: false,
-    seccompRuntimeDefault: true,
-    etcdProbe: "livez",
-    etcdEphemeralStorage: false,
-    etcdCorruptCheckFlags: true,
-    kubeletContainerRuntimeRemote: false,
-    kubeletPodInfraImage: false,
-    criSocketURL: true,
-    nodeLocalCRISocket: true,
-    defaultCRISocket: "unix:///var/run/containerd/containerd.sock",
-    kubeletCgroupDriverSystemd: true,
-    kubeletZeroDurations: [
-      "authentication.webhook.cacheTTL",
-      "authorization.webhook.cacheAuthorizedTTL",
-      "authorization.webhook.cacheUnauthorizedTTL",
-      "cpuManagerReconcilePeriod",
-      "evictionPressureTransitionPeriod",
-      "fileCheckFrequency",
-      "httpCheckFrequency",
-      "imageMaximumGCAge",
-      "imageMinimumGCAge",
-      "nodeStatusReportFrequency",
-      "nodeStatusUpdateFrequency",
-      "runtimeRequestTimeout",
-      "shutdownGracePeriod",
-      "shutdownGracePeriodCriticalPods",
-      "streamingConnectionIdleTimeout",
-      "syncFrequency",
-      "volumeStatsAggPeriod",
-    ],
-    kubeletZeroFields: {
-      containerRuntimeEndpoint: "",
-      crashLoopBackOff: {},
-      logging: {
-        flushFrequency: 0,
-        options: { json: { infoBufferSize: "0" }, text: { infoBufferSize: "0" } },
-        verbosity: 0,
-      },
-      memorySwap: {},
-    },
-  },
+  }),
 ];

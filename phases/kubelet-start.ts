@@ -1,0 +1,113 @@
+/**
+ * Phase `kubelet-start`: writes the kubelet's files and (re)starts it.
+ * Inputs: nodeRegistration (name, criSocket, kubeletExtraArgs), the user's KubeletConfiguration,
+ * networking (clusterDNS, clusterDomain), certificatesDir.
+ * Outputs: /var/lib/kubelet/kubeadm-flags.env, /var/lib/kubelet/config.yaml (0644, folder 0700),
+ * /var/lib/kubelet/instance-config.yaml (minors with NodeLocalCRISocket), the systemd drop-in
+ * /etc/systemd/system/kubelet.service.d/10-kubeadm.conf only where no drop-in exists, then
+ * `systemctl daemon-reload && systemctl restart kubelet` where systemd runs (a warning elsewhere).
+ */
+import {
+  DOCKERSHIM_SOCKET,
+  knownCRISockets,
+  KUBELET_DROPIN,
+  type KubeletHostFacts,
+  renderInstanceConfig,
+  renderKubeletConfig,
+  renderKubeletFlagsEnv,
+} from "../lib/kubelet.ts";
+import { writeIfChanged } from "../lib/host.ts";
+import { UserError } from "../lib/errors.ts";
+import { type InitContext, onDisk, type Phase } from "./types.ts";
+
+/** The CRI socket to use: the configured one, or the one found on the host as kubeadm of the minor does. */
+export async function resolveCRISocket(ctx: InitContext): Promise<string> {
+  const given = ctx.cfg.nodeRegistration.criSocket;
+  if (given) return given;
+  const found: string[] = [];
+  for (const s of knownCRISockets(ctx.minor)) if (await ctx.hostPathExists(s)) found.push(s);
+  if (ctx.minor.minor <= 23 && found.includes("/var/run/docker.sock")) return DOCKERSHIM_SOCKET;
+  if (found.length === 0) return ctx.minor.defaultCRISocket;
+  if (found.length > 1) {
+    throw new UserError(
+      `Found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the ` +
+        `'criSocket' field in the kubeadm configuration file or --cri-socket: ${found.join(", ")}`,
+    );
+  }
+  return ctx.minor.criSocketURL ? `unix://${found[0]}` : found[0]!;
+}
+
+async function kubeletHostFacts(ctx: InitContext): Promise<KubeletHostFacts> {
+  return {
+    hostname: ctx.hostname,
+    systemdResolved: await ctx.hostPathExists("/run/systemd/resolve/resolv.conf"),
+  };
+}
+
+const DROPIN_DIRS = ["/etc/systemd/system/kubelet.service.d", "/usr/lib/systemd/system/kubelet.service.d"];
+
+async function hasDropIn(ctx: InitContext): Promise<boolean> {
+  for (const dir of DROPIN_DIRS) {
+    try {
+      for await (const e of Deno.readDir(ctx.dryRun ? dir : onDisk(ctx, dir))) {
+        if (e.name.endsWith(".conf")) return true;
+      }
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return false;
+}
+
+async function restartKubelet(ctx: InitContext): Promise<void> {
+  if (ctx.dryRun) {
+    ctx.log.info("[dryrun] Would restart the kubelet (systemctl daemon-reload && systemctl restart kubelet)");
+    return;
+  }
+  ctx.log.info("[kubelet-start] Starting the kubelet");
+  const systemd = await ctx.hostPathExists("/run/systemd/system");
+  const fail = (why: string) => {
+    ctx.log.warn(`[kubelet-start] WARNING: unable to start the kubelet service: [${why}]`);
+    ctx.log.warn("[kubelet-start] Please ensure kubelet is reloaded and running manually.");
+  };
+  if (!systemd) return fail("systemd is not running on this host");
+  for (const args of [["daemon-reload"], ["restart", "kubelet"]]) {
+    const r = await ctx.runner.run("systemctl", args);
+    if (r.code !== 0) return fail(`systemctl ${args.join(" ")}: ${r.stderr.trim() || `exit code ${r.code}`}`);
+  }
+}
+
+export const kubeletStartPhase: Phase = {
+  name: "kubelet-start",
+  short: "Write kubelet settings and (re)start the kubelet",
+  async run(ctx) {
+    const socket = await resolveCRISocket(ctx);
+    const host = await kubeletHostFacts(ctx);
+    const dir = ctx.paths.kubeletDir;
+    const opts = { mode: 0o644, dirMode: 0o700 };
+    if (!ctx.dryRun && await ctx.hostPathExists("/run/systemd/system")) {
+      // kubeadm stops the kubelet before rewriting its files so it never reads a half-updated set.
+      await ctx.runner.run("systemctl", ["stop", "kubelet"]);
+    }
+    const flagsPath = onDisk(ctx, `${dir}/kubeadm-flags.env`);
+    ctx.log.info(`[kubelet-start] Writing kubelet environment file with flags to file "${flagsPath}"`);
+    await writeIfChanged(flagsPath, renderKubeletFlagsEnv(ctx.cfg, ctx.minor, socket, host), opts);
+    const instance = renderInstanceConfig(ctx.minor, socket);
+    if (instance !== undefined) {
+      const p = onDisk(ctx, `${dir}/instance-config.yaml`);
+      ctx.log.info(`[kubelet-start] Writing kubelet configuration to file "${p}"`);
+      await writeIfChanged(p, instance, opts);
+    }
+    const configPath = onDisk(ctx, `${dir}/config.yaml`);
+    ctx.log.info(`[kubelet-start] Writing kubelet configuration to file "${configPath}"`);
+    await writeIfChanged(configPath, renderKubeletConfig(ctx.cfg, ctx.minor, host, socket), opts);
+    if (!(await hasDropIn(ctx))) {
+      const p = onDisk(ctx, `${ctx.paths.kubeletDropInDir}/10-kubeadm.conf`);
+      ctx.log.info(
+        `[kubelet-start] Writing the kubelet systemd drop-in to "${p}" (no drop-in was installed)`,
+      );
+      await writeIfChanged(p, KUBELET_DROPIN, { mode: 0o644, dirMode: 0o755 });
+    }
+    await restartKubelet(ctx);
+  },
+};
