@@ -1,0 +1,297 @@
+/**
+ * certs: the three CA trees and the service-account key pair (kubeadm's `init phase certs`).
+ *
+ * Inputs: cluster.certificatesDir, encryptionAlgorithm, certificate validity periods,
+ * controlPlaneEndpoint, apiServer.certSANs, networking, etcd (local: server/peer SANs; external: no
+ * etcd tree), localAPIEndpoint.advertiseAddress, nodeRegistration.name; MinorInfo certOrgs,
+ * certBackdate, leafBasicConstraints.
+ * Outputs (under onDisk(certificatesDir)): <base>.key 0600 then <base>.crt 0644 per certificate
+ * (folders 0755), sa.key and sa.pub 0600.
+ * Reuse: a CA with its key signs missing leaves; an existing leaf is kept when its key matches, it
+ * verifies against its CA and covers the SANs asked for; a CA is never overwritten. External CA
+ * (crt without key): its leaves must all exist and verify. The parent run checks every existing
+ * file before any sub-phase writes.
+ */
+import type { InitContext, Phase } from "./types.ts";
+import { onDisk } from "./types.ts";
+import { UserError } from "../lib/errors.ts";
+import { readTextIfExists, writeFileAtomic } from "../lib/host.ts";
+import { CERTS, type CertSpec, certSpecs, SA, serialFor, validityFor } from "../lib/pki/specs.ts";
+import { parsePrivateKeyPem, privateKeyToPem, publicKeyOf, publicKeyToPem } from "../lib/pki/keys.ts";
+import {
+  type Certificate,
+  certToPem,
+  createCertificate,
+  isCA,
+  isSignedBy,
+  keyMatchesCert,
+  missingSANs,
+  parseCertsPem,
+} from "../lib/pki/certs.ts";
+
+const CRT_MODE = 0o644;
+const KEY_MODE = 0o600;
+
+/** A certificate and key as found on disk (either may be missing). */
+interface Pair {
+  readonly crtPath: string;
+  readonly keyPath: string;
+  readonly cert?: Certificate;
+  readonly keys?: CryptoKeyPair;
+}
+
+export function certDir(ctx: InitContext): string {
+  return onDisk(ctx, ctx.cfg.cluster.certificatesDir);
+}
+
+/** Reads <base>.crt and <base>.key; a lone key is an error, a lone crt too unless `keylessOK` (a CA). */
+export async function loadPair(dir: string, baseName: string, keylessOK: boolean): Promise<Pair> {
+  const crtPath = `${dir}/${baseName}.crt`, keyPath = `${dir}/${baseName}.key`;
+  const [crt, key] = await Promise.all([readTextIfExists(crtPath), readTextIfExists(keyPath)]);
+  if (key !== undefined && crt === undefined) {
+    throw new UserError(
+      `Found ${keyPath} but not ${crtPath}: a key is only usable with its certificate; restore ${crtPath} or delete ${keyPath} so both are generated`,
+    );
+  }
+  if (crt !== undefined && key === undefined && !keylessOK) {
+    throw new UserError(
+      `Found ${crtPath} but not ${keyPath}: a certificate is only usable with its key; restore ${keyPath} or delete ${crtPath} so both are generated`,
+    );
+  }
+  const cert = crt === undefined ? undefined : parseCertsPem(crt, crtPath)[0]!;
+  const keys = key === undefined ? undefined : await parsePrivateKeyPem(key, keyPath);
+  if (cert && keys && !(await keyMatchesCert(keys, cert))) {
+    throw new UserError(
+      `The key ${keyPath} does not belong to the certificate ${crtPath}: restore the matching pair or delete both so they are generated`,
+    );
+  }
+  return { crtPath, keyPath, ...(cert ? { cert } : {}), ...(keys ? { keys } : {}) };
+}
+
+function checkIsCA(ca: Pair & { cert: Certificate }): void {
+  if (!isCA(ca.cert)) {
+    throw new UserError(
+      `${ca.crtPath} is not a CA certificate (no BasicConstraints CA:TRUE): replace it with a CA certificate or delete it and its key`,
+    );
+  }
+}
+
+/** An existing leaf must be signed by its CA and cover the SANs asked for. */
+async function checkLeaf(
+  spec: CertSpec,
+  leaf: Pair & { cert: Certificate },
+  ca: Pair & { cert: Certificate },
+) {
+  if (!(await isSignedBy(leaf.cert, ca.cert))) {
+    throw new UserError(
+      `${leaf.crtPath} is not signed by the CA ${ca.crtPath}: delete ${leaf.crtPath} and ${leaf.keyPath} so kadm signs new ones, or restore the CA that signed it`,
+    );
+  }
+  const missing = missingSANs(leaf.cert, spec);
+  if (missing.length > 0) {
+    throw new UserError(
+      `${leaf.crtPath} lacks the SANs ${
+        missing.join(", ")
+      } now asked for: delete ${leaf.crtPath} and ${leaf.keyPath} so kadm signs a new one, or drop those SANs from the configuration`,
+    );
+  }
+}
+
+function warnPeriod(ctx: InitContext, name: string, cert: Certificate): void {
+  const now = ctx.now.getTime();
+  if (now < cert.notBefore.getTime() || now > cert.notAfter.getTime()) {
+    const state = now < cert.notBefore.getTime()
+      ? "the certificate is not valid yet"
+      : "the certificate has expired";
+    ctx.log.warn(
+      `WARNING: could not validate bounds for certificate ${name}: ${state}: NotBefore: ${cert.notBefore.toISOString()}, NotAfter: ${cert.notAfter.toISOString()}`,
+    );
+  }
+}
+
+/**
+ * Checks everything already on disk against what would be generated, before anything is written.
+ * Returns how many keys will have to be generated.
+ */
+export async function preflightCerts(ctx: InitContext): Promise<number> {
+  const dir = certDir(ctx);
+  const specs = certSpecs(ctx.cfg, ctx.minor);
+  let toGenerate = 0;
+  for (const caSpec of specs.filter((s) => s.isCA)) {
+    const ca = await loadPair(dir, caSpec.baseName, true);
+    if (ca.cert) checkIsCA({ ...ca, cert: ca.cert });
+    else toGenerate++;
+    for (const spec of specs.filter((s) => s.ca?.name === caSpec.name)) {
+      const leaf = await loadPair(dir, spec.baseName, false);
+      if (!leaf.cert) {
+        if (ca.cert && !ca.keys) throw externalCAError(leaf, ca);
+        toGenerate++;
+      } else if (!ca.cert) {
+        throw new UserError(
+          `Found ${leaf.crtPath} but not its CA ${ca.crtPath}: a new CA cannot vouch for an existing certificate; restore ${ca.crtPath} and ${ca.keyPath} or delete ${leaf.crtPath} and ${leaf.keyPath}`,
+        );
+      } else await checkLeaf(spec, { ...leaf, cert: leaf.cert }, { ...ca, cert: ca.cert });
+    }
+  }
+  const sa = await saState(dir);
+  if (sa === "generate") toGenerate++;
+  return toGenerate;
+}
+
+function externalCAError(leaf: Pair, ca: Pair): UserError {
+  return new UserError(
+    `External CA mode (${ca.crtPath} without ${ca.keyPath}): ${leaf.crtPath} is missing and kadm cannot sign it; provide ${leaf.crtPath} and ${leaf.keyPath} signed by that CA, or provide ${ca.keyPath}`,
+  );
+}
+
+/** "generate", "reuse" (sa.key present) or "external" (the Kubernetes CA has no key: sa.* must exist). */
+async function saState(dir: string): Promise<"generate" | "reuse" | "external"> {
+  const keyPath = `${dir}/${SA.key}`, pubPath = `${dir}/${SA.pub}`;
+  const [key, pub, caCrt, caKey] = await Promise.all(
+    [keyPath, pubPath, `${dir}/ca.crt`, `${dir}/ca.key`].map(readTextIfExists),
+  );
+  if (caCrt !== undefined && caKey === undefined) {
+    if (key === undefined || pub === undefined) {
+      throw new UserError(
+        `External CA mode (${dir}/ca.crt without ${dir}/ca.key): ${keyPath} and ${pubPath} must be provided too`,
+      );
+    }
+    return "external";
+  }
+  if (key === undefined && pub !== undefined) {
+    throw new UserError(
+      `Found ${pubPath} but not ${keyPath}: restore ${keyPath} or delete ${pubPath} so the pair is generated`,
+    );
+  }
+  if (key !== undefined) await parsePrivateKeyPem(key, keyPath);
+  return key === undefined ? "generate" : "reuse";
+}
+
+// ---------------------------------------------------------------- sub-phases
+
+async function writeKeyAndCert(dir: string, baseName: string, keys: CryptoKeyPair, cert: Certificate) {
+  await writeFileAtomic(`${dir}/${baseName}.key`, await privateKeyToPem(keys.privateKey), { mode: KEY_MODE });
+  await writeFileAtomic(`${dir}/${baseName}.crt`, certToPem(cert), { mode: CRT_MODE });
+}
+
+function template(ctx: InitContext, spec: CertSpec, caNotBefore?: Date) {
+  return {
+    cn: spec.cn,
+    orgs: spec.orgs,
+    dnsNames: spec.dnsNames,
+    ips: spec.ips,
+    usages: spec.usages,
+    isCA: spec.isCA,
+    leafBasicConstraints: ctx.minor.leafBasicConstraints,
+    serial: serialFor(spec, ctx.minor),
+    ...validityFor(spec, ctx.cfg, ctx.minor, ctx.now, caNotBefore),
+  };
+}
+
+async function runCA(ctx: InitContext, spec: CertSpec): Promise<void> {
+  const dir = certDir(ctx);
+  const ca = await loadPair(dir, spec.baseName, true);
+  if (ca.cert) {
+    checkIsCA({ ...ca, cert: ca.cert });
+    warnPeriod(ctx, spec.baseName, ca.cert);
+    ctx.log.info(`[certs] Using existing ${spec.baseName}${ca.keys ? "" : " keyless"} certificate authority`);
+    return;
+  }
+  const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
+  const cert = await createCertificate(template(ctx, spec), keys);
+  ctx.log.info(`[certs] Generating "${spec.baseName}" certificate and key`);
+  await writeKeyAndCert(dir, spec.baseName, keys, cert);
+}
+
+async function runLeaf(ctx: InitContext, spec: CertSpec): Promise<void> {
+  const dir = certDir(ctx);
+  for (const w of spec.warnings) ctx.log.warn(w);
+  const ca = await loadPair(dir, spec.ca!.baseName, true);
+  if (!ca.cert) {
+    throw new UserError(
+      `Cannot create the "${spec.baseName}" certificate: its CA ${ca.crtPath} does not exist; run 'kadm init phase certs ${
+        spec.ca!.name
+      }' first`,
+    );
+  }
+  checkIsCA({ ...ca, cert: ca.cert });
+  const leaf = await loadPair(dir, spec.baseName, false);
+  if (leaf.cert) {
+    await checkLeaf(spec, { ...leaf, cert: leaf.cert }, { ...ca, cert: ca.cert });
+    warnPeriod(ctx, spec.baseName, leaf.cert);
+    ctx.log.info(`[certs] Using existing ${spec.baseName} certificate and key on disk`);
+    return;
+  }
+  if (!ca.keys) throw externalCAError(leaf, ca);
+  const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
+  const cert = await createCertificate(template(ctx, spec, ca.cert.notBefore), keys, {
+    cert: ca.cert,
+    key: ca.keys.privateKey,
+  });
+  ctx.log.info(`[certs] Generating "${spec.baseName}" certificate and key`);
+  await writeKeyAndCert(dir, spec.baseName, keys, cert);
+  if (spec.usages.includes("serverAuth")) {
+    ctx.log.info(
+      `[certs] ${spec.baseName} serving cert is signed for DNS names [${spec.dnsNames.join(" ")}] and IPs [${
+        spec.ips.join(" ")
+      }]`,
+    );
+  }
+}
+
+async function runSA(ctx: InitContext): Promise<void> {
+  const dir = certDir(ctx);
+  const state = await saState(dir);
+  if (state === "external") return ctx.log.info("[certs] Using existing sa keys");
+  const keyPath = `${dir}/${SA.key}`, pubPath = `${dir}/${SA.pub}`;
+  if (state === "reuse") {
+    const keys = await parsePrivateKeyPem((await readTextIfExists(keyPath))!, keyPath);
+    if ((await readTextIfExists(pubPath)) === undefined) {
+      await writeFileAtomic(pubPath, await publicKeyToPem(await publicKeyOf(keys.privateKey)), {
+        mode: KEY_MODE,
+      });
+    }
+    return ctx.log.info(`[certs] Using the existing "sa" key`);
+  }
+  const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
+  ctx.log.info(`[certs] Generating "sa" key and public key`);
+  await writeFileAtomic(keyPath, await privateKeyToPem(keys.privateKey), { mode: KEY_MODE });
+  await writeFileAtomic(pubPath, await publicKeyToPem(keys.publicKey), { mode: KEY_MODE });
+}
+
+const hasLocalEtcd = (ctx: InitContext) => ctx.cfg.cluster.etcd.local !== undefined;
+
+/** The spec of `name` for this run (the table is resolved per config). */
+function specOf(ctx: InitContext, name: string): CertSpec {
+  const spec = certSpecs(ctx.cfg, ctx.minor).find((s) => s.name === name);
+  if (!spec) throw new Error(`internal: no certificate spec ${name}`);
+  return spec;
+}
+
+function certSubPhase(def: { name: string; longName: string; etcd: boolean; ca?: string }): Phase {
+  return {
+    name: def.name,
+    short: `Generate the ${def.longName}`,
+    ...(def.etcd ? { runIf: hasLocalEtcd } : {}),
+    run: (ctx) =>
+      def.ca === undefined ? runCA(ctx, specOf(ctx, def.name)) : runLeaf(ctx, specOf(ctx, def.name)),
+  };
+}
+
+export const certsPhase: Phase = {
+  name: "certs",
+  short: "Certificate generation",
+  phases: [
+    ...CERTS.map(certSubPhase),
+    {
+      name: SA.name,
+      short: "Generate a private key for signing service account tokens along with its public key",
+      run: runSA,
+    },
+  ],
+  async run(ctx) {
+    ctx.log.info(`[certs] Using certificateDir folder "${certDir(ctx)}"`);
+    const n = await preflightCerts(ctx);
+    if (n > 0) ctx.keys.prefetch?.(ctx.cfg.cluster.encryptionAlgorithm, n);
+  },
+};

@@ -1,0 +1,65 @@
+/**
+ * Builds the one InitContext a run uses. Dry-run swaps the root folder (a host-shaped tree under
+ * DIR) and the command runner (it only says what it would run); nothing else branches on it.
+ */
+import type { InitConfig } from "../lib/model.ts";
+import { parseVersion } from "../lib/model.ts";
+import { minorInfo } from "../lib/versions.ts";
+import type { Logger } from "../lib/log.ts";
+import { type CommandRunner, exists, hostname, realRunner } from "../lib/host.ts";
+import { webCryptoKeySource } from "../lib/pki/keys.ts";
+import type { KeySource } from "../lib/pki/keys.ts";
+import type { InitContext } from "./types.ts";
+
+export interface ContextOptions {
+  readonly dryRun: boolean;
+  /** Dry-run folder; a new temp folder when not given. */
+  readonly dryRunDir?: string;
+  /** kubeadm's --kubeconfig-dir (phases); default /etc/kubernetes. */
+  readonly kubeconfigDir?: string;
+  readonly log: Logger;
+  readonly keys?: KeySource;
+  readonly runner?: CommandRunner;
+  readonly now?: Date;
+}
+
+/** A runner that runs nothing and logs what it would have run. */
+export function dryRunRunner(log: Logger): CommandRunner {
+  return {
+    run(cmd, args) {
+      log.info(`[dryrun] Would run "${[cmd, ...args].join(" ")}"`);
+      return Promise.resolve({ code: 0, stdout: "", stderr: "" });
+    },
+    has: (cmd) => realRunner.has(cmd),
+  };
+}
+
+export async function createInitContext(cfg: InitConfig, o: ContextOptions): Promise<InitContext> {
+  const version = parseVersion(cfg.cluster.kubernetesVersion);
+  if (!version) throw new Error(`internal: unresolved version ${cfg.cluster.kubernetesVersion}`);
+  let root = "";
+  if (o.dryRun) {
+    root = o.dryRunDir ?? await Deno.makeTempDir({ prefix: "kadm-init-dryrun" });
+    await Deno.mkdir(root, { recursive: true });
+    root = await Deno.realPath(root);
+  }
+  return {
+    cfg,
+    version,
+    minor: minorInfo(version.minor),
+    dryRun: o.dryRun,
+    paths: {
+      root,
+      kubeconfigDir: o.kubeconfigDir ?? "/etc/kubernetes",
+      manifestsDir: "/etc/kubernetes/manifests",
+      kubeletDir: "/var/lib/kubelet",
+      kubeletDropInDir: "/etc/systemd/system/kubelet.service.d",
+    },
+    log: o.log,
+    runner: o.runner ?? (o.dryRun ? dryRunRunner(o.log) : realRunner),
+    keys: o.keys ?? webCryptoKeySource(),
+    now: o.now ?? new Date(),
+    hostname: hostname(),
+    hostPathExists: exists,
+  };
+}
