@@ -1,0 +1,122 @@
+/**
+ * Draft -> InitConfig: resolves the Kubernetes version, applies the chosen minor's defaults
+ * (registry, CI registry, hyperkube image, feature gates) and, unless static, the host facts
+ * (node name, advertise address, generated tokens) from injected functions.
+ */
+import type { InitConfig } from "../model.ts";
+import { parseVersion } from "../model.ts";
+import { UserError } from "../errors.ts";
+import { DEFAULT_KUBERNETES_VERSION, minorInfo } from "../versions.ts";
+import { defaultToken, type Draft } from "./draft.ts";
+import { resolveKubernetesVersion } from "./kube_version.ts";
+import type { ReadCx } from "./read_common.ts";
+
+/** Host facts, injected so tests are deterministic. */
+export interface HostFacts {
+  /** The host name (lower-cased by the loader, as kubeadm's GetHostname does). */
+  hostname(): string;
+  /** IPv4 of the default-route interface; throws UserError when there is none. */
+  advertiseAddress(): string;
+  /** A fresh bootstrap token `[a-z0-9]{6}.[a-z0-9]{16}`. */
+  randomToken(): string;
+}
+
+export const K8S_GCR = "k8s.gcr.io";
+
+/** Image tag for a version: "+" is not allowed in tags (kubeadm's KubernetesVersionToImageTag). */
+export function imageTag(version: string): string {
+  return version.replaceAll("+", "_");
+}
+
+export function finish(rc: ReadCx, d: Draft, host: HostFacts | undefined): InitConfig {
+  const label = (model: string, fallback: string) => rc.origins.get(model) ?? fallback;
+  let resolved = resolveKubernetesVersion(d.kubernetesVersion);
+  if (typeof resolved === "string") {
+    rc.problems.add(`Invalid value for ${label("kubernetesVersion", "kubernetesVersion")}: ${resolved}`);
+    resolved = { version: DEFAULT_KUBERNETES_VERSION, ciImageRepository: "" };
+  }
+  const v = parseVersion(resolved.version)!;
+  const info = minorInfo(v.minor);
+
+  let repo = d.imageRepository || info.defaultImageRepository;
+  if (repo === K8S_GCR && info.defaultImageRepository !== K8S_GCR) {
+    rc.warnings.push(
+      `${
+        label("imageRepository", "imageRepository")
+      }: ${K8S_GCR} is frozen; using ${info.defaultImageRepository} as kubeadm v1.${v.minor} does`,
+    );
+    repo = info.defaultImageRepository;
+  }
+  const custom = repo !== info.defaultImageRepository;
+  // Since kubernetes#111017 (v1.25) a custom registry wins over the CI registry.
+  const ci = custom && v.minor >= 25 ? "" : resolved.ciImageRepository;
+  const c = d.cluster;
+  if (d.useHyperKubeImage) {
+    c.unifiedControlPlaneImage = `${ci || repo}/hyperkube:${imageTag(resolved.version)}`;
+  }
+
+  for (const [name, on] of Object.entries(c.featureGates)) {
+    if (!Object.hasOwn(info.featureGates, name)) {
+      const known = Object.keys(info.featureGates).sort().join(", ") || "none";
+      rc.problems.add(
+        `Invalid value for ${
+          label(`featureGates.${name}`, "featureGates")
+        }: unknown feature gate "${name}" for Kubernetes v1.${v.minor} (known: ${known})`,
+      );
+    } else if (name === "PublicKeysECDSA" && on) {
+      c.encryptionAlgorithm = "ECDSA-P256";
+    }
+  }
+
+  // kubeadm v1.31+ (v1beta4): skipping the addon phases is the same as disabling the addons.
+  if (v.minor >= 31) {
+    const skip = new Set(d.skipPhases);
+    if (skip.has("addon") || skip.has("addon/coredns")) c.dns.disabled = true;
+    if (skip.has("addon") || skip.has("addon/kube-proxy")) c.proxy.disabled = true;
+  }
+
+  const tokens = d.bootstrapTokens ?? [defaultToken()];
+  if (tokens.length === 0) tokens.push(defaultToken());
+  if (host) {
+    for (const t of tokens) if (t.token === "") t.token = host.randomToken();
+    if (d.nodeRegistration.name === "") d.nodeRegistration.name = host.hostname().trim().toLowerCase();
+    if (d.localAPIEndpoint.advertiseAddress === "") {
+      try {
+        d.localAPIEndpoint.advertiseAddress = host.advertiseAddress();
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        rc.problems.add(e.message);
+      }
+    }
+  }
+
+  const ipe = [...new Set(d.nodeRegistration.ignorePreflightErrors.map((s) => s.trim().toLowerCase()))]
+    .sort();
+  if (ipe.includes("all") && ipe.length > 1) {
+    rc.problems.add(
+      `Invalid value for ${
+        label("nodeRegistration.ignorePreflightErrors", "ignore-preflight-errors")
+      }: don't specify individual checks (${ipe.filter((s) => s !== "all").join(",")}) if 'all' is used`,
+    );
+  }
+  d.nodeRegistration.ignorePreflightErrors = ipe;
+
+  return {
+    cluster: {
+      ...c,
+      kubernetesVersion: resolved.version,
+      imageRepository: repo,
+      imageRepositoryIsCustom: custom,
+      ciImageRepository: ci,
+      etcd: d.etcdExternal ? { external: d.etcdExternal } : { local: d.etcdLocal },
+    },
+    localAPIEndpoint: d.localAPIEndpoint,
+    nodeRegistration: d.nodeRegistration,
+    bootstrapTokens: tokens,
+    certificateKey: d.certificateKey,
+    skipPhases: d.skipPhases,
+    patchesDirectory: d.patchesDirectory,
+    kubeletConfiguration: d.kubeletConfiguration,
+    kubeProxyConfiguration: d.kubeProxyConfiguration,
+  };
+}
