@@ -5,7 +5,7 @@
  */
 import type { InitConfig } from "./model.ts";
 import { parseVersion } from "./model.ts";
-import { byPatch, type MinorInfo } from "./versions.ts";
+import { byPatch, defaultImageRepository, type MinorInfo } from "./versions.ts";
 
 export type KubernetesComponent =
   | "kube-apiserver"
@@ -36,26 +36,32 @@ export function corednsImage(cfg: InitConfig, info: MinorInfo): string {
   const c = cfg.cluster;
   const patch = patchOf(cfg);
   const tag = c.dns.imageTag || byPatch(info.coredns, patch);
-  if (c.dns.imageRepository) return `${c.dns.imageRepository}/coredns:${tag}`;
-  // The default registry keeps CoreDNS under coredns/coredns from v1.21; custom registries stay flat.
-  const isDefault = c.imageRepository === byPatch(info.defaultImageRepositoryByPatch, patch);
-  return `${c.imageRepository}/${isDefault ? info.corednsImageName : "coredns"}:${tag}`;
+  const repo = c.dns.imageRepository || c.imageRepository;
+  // kubeadm's GetDNSImage: the official registry keeps CoreDNS at coredns/coredns from v1.21.
+  const isDefault = repo === defaultImageRepository(info, patch);
+  return `${repo}/${isDefault ? info.corednsImageName : "coredns"}:${tag}`;
 }
 
 export function pauseImage(cfg: InitConfig, info: MinorInfo): string {
   return `${cfg.cluster.imageRepository}/pause:${info.pause}`;
 }
 
-/** The images `kubeadm config images list` prints, in its order. */
+/**
+ * The images `kubeadm config images list` prints, in kubeadm's order (GetControlPlaneImages):
+ * kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy (unless proxy.disabled), pause
+ * (always from the cluster registry: it is not published to the CI one), etcd (local etcd only),
+ * coredns (unless dns.disabled); a unified control-plane image is listed once.
+ */
 export function imageList(cfg: InitConfig, info: MinorInfo): string[] {
+  const c = cfg.cluster;
   const out = [
     kubernetesImage(cfg, info, "kube-apiserver"),
     kubernetesImage(cfg, info, "kube-controller-manager"),
     kubernetesImage(cfg, info, "kube-scheduler"),
-    kubernetesImage(cfg, info, "kube-proxy"),
   ];
+  if (!c.proxy.disabled) out.push(kubernetesImage(cfg, info, "kube-proxy"));
   out.push(pauseImage(cfg, info));
-  if (cfg.cluster.etcd.local) out.push(etcdImage(cfg, info));
-  if (!cfg.cluster.dns.disabled) out.push(corednsImage(cfg, info));
-  return out;
+  if (c.etcd.local) out.push(etcdImage(cfg, info));
+  if (!c.dns.disabled) out.push(corednsImage(cfg, info));
+  return [...new Set(out)];
 }

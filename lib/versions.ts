@@ -27,8 +27,6 @@ export interface MinorInfo {
   readonly coredns: PatchList<string>;
   /** pause image tag (kubeadm's constants.PauseVersion). */
   readonly pause: string;
-  /** Default image registry of kubeadm of this minor at x.y.0 (see defaultImageRepositoryByPatch). */
-  readonly defaultImageRepository: string;
   /**
    * Added: the default registry per patch. v1.22.17, v1.23.15 and v1.24.9 switched from k8s.gcr.io to
    * registry.k8s.io (kubeadm-scoped backports of kubernetes#109938/#110343).
@@ -80,12 +78,8 @@ export interface MinorInfo {
   readonly seccompRuntimeDefault: boolean;
   /** etcd probe style: v1.20 "/health"; "serializable" (1.25-1.30); "livez" (1.31+). */
   readonly etcdProbe: "health" | "serializable" | "livez";
-  /** etcd requests ephemeral-storage: 100Mi at x.y.0 (see etcdEphemeralStorageByPatch). */
-  readonly etcdEphemeralStorage: boolean;
   /** Added: the request per patch; removed in v1.22 and backported to v1.20.8 and v1.21.2. */
   readonly etcdEphemeralStorageByPatch: PatchList<boolean>;
-  /** etcd gets the corrupt-check and watch-progress flags at x.y.0 (spelling depends on the etcd tag). */
-  readonly etcdCorruptCheckFlags: boolean;
   /** Added: the same per patch; --experimental-initial-corrupt-check was backported to v1.22.10/v1.23.7. */
   readonly etcdCorruptCheckByPatch: PatchList<boolean>;
 
@@ -115,6 +109,11 @@ export function minorInfo(minor: number): MinorInfo {
   const info = MINORS.find((m) => m.minor === minor);
   if (!info) throw new Error(`internal: no version data for v1.${minor}`);
   return info;
+}
+
+/** The registry kubeadm of this version uses by default (it moved to registry.k8s.io in late patches). */
+export function defaultImageRepository(info: MinorInfo, patch: number): string {
+  return byPatch(info.defaultImageRepositoryByPatch, patch);
 }
 
 /** Picks the row entry that applies to `patch` from a `[firstPatch, value]` list. */
@@ -240,7 +239,6 @@ function row(s: Spec): MinorInfo {
     etcd: s.etcd,
     coredns: s.coredns,
     pause: s.pause,
-    defaultImageRepository: byPatch(registry, 0),
     defaultImageRepositoryByPatch: registry,
     corednsImageName: m >= 21 ? "coredns/coredns" : "coredns",
     configAPI: m <= 21 ? "v1beta2" : m <= 30 ? "v1beta3" : "v1beta4",
@@ -275,9 +273,7 @@ function row(s: Spec): MinorInfo {
     seccompRuntimeDefault: m >= 22,
     // unverified: whether v1.24 patches got the serializable probes (kubernetes#110072/#110744 are v1.25)
     etcdProbe: m <= 24 ? "health" : m <= 30 ? "serializable" : "livez",
-    etcdEphemeralStorage: byPatch(ephemeral, 0),
     etcdEphemeralStorageByPatch: ephemeral,
-    etcdCorruptCheckFlags: byPatch(corrupt, 0),
     etcdCorruptCheckByPatch: corrupt,
     kubeletContainerRuntimeRemote: m <= 26,
     kubeletPodInfraImage: m >= 21,

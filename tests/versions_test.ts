@@ -64,9 +64,6 @@ Deno.test("every per-patch list is non-empty, starts at patch 0 and ascends", ()
     assertPatchList(m.etcdEphemeralStorageByPatch, latest, `v1.${m.minor} ephemeral-storage`);
     assertPatchList(m.etcdCorruptCheckByPatch, latest, `v1.${m.minor} corrupt-check`);
     for (const [, tag] of m.etcd) assert.match(tag, /^3\.\d+\.\d+-\d+$/);
-    assert.equal(m.defaultImageRepository, byPatch(m.defaultImageRepositoryByPatch, 0));
-    assert.equal(m.etcdEphemeralStorage, byPatch(m.etcdEphemeralStorageByPatch, 0));
-    assert.equal(m.etcdCorruptCheckFlags, byPatch(m.etcdCorruptCheckByPatch, 0));
   }
 });
 
@@ -147,7 +144,10 @@ Deno.test("registry, kubelet ConfigMap name and CRI socket switch at the documen
     const last = parsePatch(m.latestPatch).patch;
     const latestRepo = byPatch(m.defaultImageRepositoryByPatch, last);
     assert.equal(latestRepo, m.minor >= 22 ? "registry.k8s.io" : "k8s.gcr.io", `v1.${m.minor}`);
-    assert.equal(m.defaultImageRepository, m.minor >= 25 ? "registry.k8s.io" : "k8s.gcr.io");
+    assert.equal(
+      byPatch(m.defaultImageRepositoryByPatch, 0),
+      m.minor >= 25 ? "registry.k8s.io" : "k8s.gcr.io",
+    );
     assert.equal(m.kubeletConfigMapName, m.minor <= 23 ? `kubelet-config-1.${m.minor}` : "kubelet-config");
     assert.equal(m.defaultCRISocket.startsWith("unix://"), m.criSocketURL, `v1.${m.minor}`);
   }

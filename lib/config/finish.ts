@@ -6,7 +6,7 @@
 import type { InitConfig } from "../model.ts";
 import { parseVersion } from "../model.ts";
 import { UserError } from "../errors.ts";
-import { DEFAULT_KUBERNETES_VERSION, minorInfo } from "../versions.ts";
+import { DEFAULT_KUBERNETES_VERSION, defaultImageRepository, minorInfo } from "../versions.ts";
 import { defaultToken, type Draft } from "./draft.ts";
 import { resolveKubernetesVersion } from "./kube_version.ts";
 import type { ReadCx } from "./read_common.ts";
@@ -38,16 +38,17 @@ export function finish(rc: ReadCx, d: Draft, host: HostFacts | undefined): InitC
   const v = parseVersion(resolved.version)!;
   const info = minorInfo(v.minor);
 
-  let repo = d.imageRepository || info.defaultImageRepository;
-  if (repo === K8S_GCR && info.defaultImageRepository !== K8S_GCR) {
+  const defaultRepo = defaultImageRepository(info, v.patch);
+  let repo = d.imageRepository || defaultRepo;
+  if (repo === K8S_GCR && defaultRepo !== K8S_GCR) {
     rc.warnings.push(
       `${
         label("imageRepository", "imageRepository")
-      }: ${K8S_GCR} is frozen; using ${info.defaultImageRepository} as kubeadm v1.${v.minor} does`,
+      }: ${K8S_GCR} is frozen; using ${defaultRepo} as kubeadm v1.${v.minor}.${v.patch} does`,
     );
-    repo = info.defaultImageRepository;
+    repo = defaultRepo;
   }
-  const custom = repo !== info.defaultImageRepository;
+  const custom = repo !== defaultRepo;
   // Since kubernetes#111017 (v1.25) a custom registry wins over the CI registry.
   const ci = custom && v.minor >= 25 ? "" : resolved.ciImageRepository;
   const c = d.cluster;

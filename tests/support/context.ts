@@ -4,7 +4,7 @@
  */
 import type { ClusterConfig, InitConfig } from "../../lib/model.ts";
 import { parseVersion } from "../../lib/model.ts";
-import { minorInfo } from "../../lib/versions.ts";
+import { defaultImageRepository, minorInfo } from "../../lib/versions.ts";
 import { memoryLogger } from "../../lib/log.ts";
 import type { CommandRunner } from "../../lib/host.ts";
 import type { KeySource } from "../../lib/pki/keys.ts";
@@ -20,7 +20,7 @@ export function referenceConfig(version = "v1.20.2"): InitConfig {
     controlPlaneEndpoint: "",
     clusterName: "kubernetes",
     certificatesDir: "/etc/kubernetes/pki",
-    imageRepository: info.defaultImageRepository,
+    imageRepository: defaultImageRepository(info, v.patch),
     imageRepositoryIsCustom: false,
     unifiedControlPlaneImage: "",
     ciImageRepository: "",
