@@ -68,8 +68,8 @@ const waitControlPlane: Phase = {
 export const pendingPhases: Readonly<Record<string, Phase>> = {
   "wait-control-plane": waitControlPlane,
   "upload-config": pending("upload-config", "Upload the kubeadm and kubelet configuration to a ConfigMap", [
-    pending("kubeadm", "Upload the kubeadm ClusterConfiguration to a ConfigMap"),
-    pending("kubelet", "Upload the kubelet component config to a ConfigMap"),
+    pending("upload-config/kubeadm", "Upload the kubeadm ClusterConfiguration to a ConfigMap"),
+    pending("upload-config/kubelet", "Upload the kubelet component config to a ConfigMap"),
   ]),
   "upload-certs": pending("upload-certs", "Upload certificates to kubeadm-certs"),
   "mark-control-plane": pending("mark-control-plane", "Mark a node as a control-plane"),
@@ -81,12 +81,12 @@ export const pendingPhases: Readonly<Record<string, Phase>> = {
     "kubelet-finalize",
     "Updates settings relevant to the kubelet after TLS bootstrap",
     [
-      pending("enable-client-cert-rotation", "Enable kubelet client certificate rotation"),
+      pending("kubelet-finalize/enable-client-cert-rotation", "Enable kubelet client certificate rotation"),
     ],
   ),
   addon: pending("addon", "Install required addons for passing conformance tests", [
-    pending("coredns", "Install the CoreDNS addon to a Kubernetes cluster"),
-    pending("kube-proxy", "Install the kube-proxy addon to a Kubernetes cluster"),
+    pending("addon/coredns", "Install the CoreDNS addon to a Kubernetes cluster"),
+    pending("addon/kube-proxy", "Install the kube-proxy addon to a Kubernetes cluster"),
   ]),
   "show-join-command": pending(
     "show-join-command",

@@ -57,8 +57,10 @@ export function defaultAdvertiseAddress(
 function readRoutes(): string {
   try {
     return Deno.readTextFileSync("/proc/net/route");
-  } catch {
-    return "";
+  } catch (e) {
+    // No /proc (not Linux): no default route to find. Anything else (permissions) is a real error.
+    if (e instanceof Deno.errors.NotFound) return "";
+    throw e;
   }
 }
 
