@@ -299,9 +299,16 @@ export async function startEtcdFromManifest(
 
   const timeoutMs = opts.startTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
+  // etcd 3.4 has no /livez or /readyz (added in 3.5.x, probed by kubeadm from v1.31): under the
+  // "translate" policy the probe falls back to /health, listed like a translated flag.
+  let probe = view.probe;
+  if (policy === "translate" && /^\/(livez|readyz)/.test(probe.path) && /^3\.[0-4]\./.test(version)) {
+    adjustments.push({ flag: `startupProbe ${probe.path}`, action: "replaced", replacement: "/health" });
+    probe = { ...probe, path: "/health" };
+  }
   try {
     for (;;) {
-      const r = exited ? undefined : await httpProbe(exec, view.probe);
+      const r = exited ? undefined : await httpProbe(exec, probe);
       if (r?.ok) return handle;
       if (exited || Date.now() > deadline) {
         const why = exited
