@@ -13,7 +13,7 @@
  * file before any sub-phase writes.
  */
 import type { InitContext, Phase } from "./types.ts";
-import { onDisk } from "./types.ts";
+import { memo, onDisk } from "./types.ts";
 import { UserError } from "../lib/errors.ts";
 import { readTextIfExists, writeFileAtomic } from "../lib/host.ts";
 import { CERTS, type CertSpec, certSpecs, SA, serialFor, validityFor } from "../lib/pki/specs.ts";
@@ -111,21 +111,21 @@ function warnPeriod(ctx: InitContext, name: string, cert: Certificate): void {
 
 /**
  * Checks everything already on disk against what would be generated, before anything is written.
- * Returns how many keys will have to be generated.
+ * Returns the certificates that will have to be generated, and whether the sa key pair will.
  */
-export async function preflightCerts(ctx: InitContext): Promise<number> {
+export async function preflightCerts(ctx: InitContext): Promise<{ certs: CertSpec[]; sa: boolean }> {
   const dir = certDir(ctx);
   const specs = certSpecs(ctx.cfg, ctx.minor);
-  let toGenerate = 0;
+  const toGenerate: CertSpec[] = [];
   for (const caSpec of specs.filter((s) => s.isCA)) {
-    const ca = await loadPair(dir, caSpec.baseName, true);
+    const ca = await cachedPair(ctx, caSpec.baseName, true);
     if (ca.cert) checkIsCA({ ...ca, cert: ca.cert });
-    else toGenerate++;
+    else toGenerate.push(caSpec);
     for (const spec of specs.filter((s) => s.ca?.name === caSpec.name)) {
-      const leaf = await loadPair(dir, spec.baseName, false);
+      const leaf = await cachedPair(ctx, spec.baseName, false);
       if (!leaf.cert) {
         if (ca.cert && !ca.keys) throw externalCAError(leaf, ca);
-        toGenerate++;
+        toGenerate.push(spec);
       } else if (!ca.cert) {
         throw new UserError(
           `Found ${leaf.crtPath} but not its CA ${ca.crtPath}: a new CA cannot vouch for an existing certificate; restore ${ca.crtPath} and ${ca.keyPath} or delete ${leaf.crtPath} and ${leaf.keyPath}`,
@@ -133,9 +133,21 @@ export async function preflightCerts(ctx: InitContext): Promise<number> {
       } else await checkLeaf(spec, { ...leaf, cert: leaf.cert }, { ...ca, cert: ca.cert });
     }
   }
-  const sa = await saState(dir);
-  if (sa === "generate") toGenerate++;
-  return toGenerate;
+  return { certs: toGenerate, sa: (await saState(dir)) === "generate" };
+}
+
+/** loadPair, once per run and path (sub-phases share the CAs the parent already parsed). */
+export function cachedPair(ctx: InitContext, baseName: string, keylessOK: boolean): Promise<Pair> {
+  const dir = certDir(ctx);
+  return memo(ctx, `pair:${dir}/${baseName}:${keylessOK}`, () => loadPair(dir, baseName, keylessOK));
+}
+
+/** Records a pair this run wrote, so later phases need not read it back. */
+function rememberPair(ctx: InitContext, baseName: string, pair: Required<Pair>): void {
+  const dir = certDir(ctx);
+  for (const keylessOK of [true, false]) {
+    ctx.cache.set(`pair:${dir}/${baseName}:${keylessOK}`, Promise.resolve(pair));
+  }
 }
 
 function externalCAError(leaf: Pair, ca: Pair): UserError {
@@ -169,9 +181,18 @@ async function saState(dir: string): Promise<"generate" | "reuse" | "external"> 
 
 // ---------------------------------------------------------------- sub-phases
 
-async function writeKeyAndCert(dir: string, baseName: string, keys: CryptoKeyPair, cert: Certificate) {
-  await writeFileAtomic(`${dir}/${baseName}.key`, await privateKeyToPem(keys.privateKey), { mode: KEY_MODE });
-  await writeFileAtomic(`${dir}/${baseName}.crt`, certToPem(cert), { mode: CRT_MODE });
+interface Prepared {
+  readonly keys: CryptoKeyPair;
+  readonly cert: Certificate;
+  readonly keyPem: string;
+}
+
+async function writeKeyAndCert(ctx: InitContext, spec: CertSpec, p: Prepared) {
+  const dir = certDir(ctx);
+  const keyPath = `${dir}/${spec.baseName}.key`, crtPath = `${dir}/${spec.baseName}.crt`;
+  await writeFileAtomic(keyPath, p.keyPem, { mode: KEY_MODE });
+  await writeFileAtomic(crtPath, certToPem(p.cert), { mode: CRT_MODE });
+  rememberPair(ctx, spec.baseName, { crtPath, keyPath, cert: p.cert, keys: p.keys });
 }
 
 function template(ctx: InitContext, spec: CertSpec, caNotBefore?: Date) {
@@ -188,25 +209,59 @@ function template(ctx: InitContext, spec: CertSpec, caNotBefore?: Date) {
   };
 }
 
+/** The signing CA of a leaf: the one on disk, or the one this run is generating. */
+async function signerOf(
+  ctx: InitContext,
+  spec: CertSpec,
+): Promise<{ cert: Certificate; keys?: CryptoKeyPair }> {
+  const caSpec = specOf(ctx, spec.ca!.name);
+  const ca = await cachedPair(ctx, caSpec.baseName, true);
+  if (ca.cert) return { cert: ca.cert, ...(ca.keys ? { keys: ca.keys } : {}) };
+  const made = ctx.cache.get(`certs:new:${caSpec.name}`) as Promise<Prepared> | undefined;
+  if (made) return await made;
+  throw new UserError(
+    `Cannot create the "${spec.baseName}" certificate: its CA ${ca.crtPath} does not exist; run 'kadm init phase certs ${caSpec.name}' first`,
+  );
+}
+
+/**
+ * Key, certificate and key PEM of a certificate to generate, computed once per run. The parent phase
+ * starts them all at once (CA trees and keys in parallel); each sub-phase then only logs and writes,
+ * in kubeadm's order.
+ */
+function prepare(ctx: InitContext, spec: CertSpec): Promise<Prepared> {
+  return memo(ctx, `certs:new:${spec.name}`, async () => {
+    const issuer = spec.isCA ? undefined : await signerOf(ctx, spec);
+    if (issuer && !issuer.keys) throw new Error("internal: prepare without a CA key");
+    const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
+    const [cert, keyPem] = await Promise.all([
+      createCertificate(
+        template(ctx, spec, issuer?.cert.notBefore),
+        keys,
+        issuer ? { cert: issuer.cert, key: issuer.keys!.privateKey } : undefined,
+      ),
+      privateKeyToPem(keys.privateKey),
+    ]);
+    return { keys, cert, keyPem };
+  });
+}
+
 async function runCA(ctx: InitContext, spec: CertSpec): Promise<void> {
-  const dir = certDir(ctx);
-  const ca = await loadPair(dir, spec.baseName, true);
+  const ca = await cachedPair(ctx, spec.baseName, true);
   if (ca.cert) {
     checkIsCA({ ...ca, cert: ca.cert });
     warnPeriod(ctx, spec.baseName, ca.cert);
     ctx.log.info(`[certs] Using existing ${spec.baseName}${ca.keys ? "" : " keyless"} certificate authority`);
     return;
   }
-  const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
-  const cert = await createCertificate(template(ctx, spec), keys);
+  const made = await prepare(ctx, spec);
   ctx.log.info(`[certs] Generating "${spec.baseName}" certificate and key`);
-  await writeKeyAndCert(dir, spec.baseName, keys, cert);
+  await writeKeyAndCert(ctx, spec, made);
 }
 
 async function runLeaf(ctx: InitContext, spec: CertSpec): Promise<void> {
-  const dir = certDir(ctx);
   for (const w of spec.warnings) ctx.log.warn(w);
-  const ca = await loadPair(dir, spec.ca!.baseName, true);
+  const ca = await cachedPair(ctx, spec.ca!.baseName, true);
   if (!ca.cert) {
     throw new UserError(
       `Cannot create the "${spec.baseName}" certificate: its CA ${ca.crtPath} does not exist; run 'kadm init phase certs ${
@@ -215,7 +270,7 @@ async function runLeaf(ctx: InitContext, spec: CertSpec): Promise<void> {
     );
   }
   checkIsCA({ ...ca, cert: ca.cert });
-  const leaf = await loadPair(dir, spec.baseName, false);
+  const leaf = await cachedPair(ctx, spec.baseName, false);
   if (leaf.cert) {
     await checkLeaf(spec, { ...leaf, cert: leaf.cert }, { ...ca, cert: ca.cert });
     warnPeriod(ctx, spec.baseName, leaf.cert);
@@ -223,13 +278,9 @@ async function runLeaf(ctx: InitContext, spec: CertSpec): Promise<void> {
     return;
   }
   if (!ca.keys) throw externalCAError(leaf, ca);
-  const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
-  const cert = await createCertificate(template(ctx, spec, ca.cert.notBefore), keys, {
-    cert: ca.cert,
-    key: ca.keys.privateKey,
-  });
+  const made = await prepare(ctx, spec);
   ctx.log.info(`[certs] Generating "${spec.baseName}" certificate and key`);
-  await writeKeyAndCert(dir, spec.baseName, keys, cert);
+  await writeKeyAndCert(ctx, spec, made);
   if (spec.usages.includes("serverAuth")) {
     ctx.log.info(
       `[certs] ${spec.baseName} serving cert is signed for DNS names [${spec.dnsNames.join(" ")}] and IPs [${
@@ -291,7 +342,9 @@ export const certsPhase: Phase = {
   ],
   async run(ctx) {
     ctx.log.info(`[certs] Using certificateDir folder "${certDir(ctx)}"`);
-    const n = await preflightCerts(ctx);
+    const plan = await preflightCerts(ctx);
+    const n = plan.certs.length + (plan.sa ? 1 : 0);
     if (n > 0) ctx.keys.prefetch?.(ctx.cfg.cluster.encryptionAlgorithm, n);
+    for (const spec of plan.certs) void prepare(ctx, spec);
   },
 };

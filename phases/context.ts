@@ -61,5 +61,6 @@ export async function createInitContext(cfg: InitConfig, o: ContextOptions): Pro
     now: o.now ?? new Date(),
     hostname: hostname(),
     hostPathExists: exists,
+    cache: new Map(),
   };
 }

@@ -11,7 +11,7 @@
  * already exist.
  */
 import type { InitContext, Phase } from "./types.ts";
-import { onDisk } from "./types.ts";
+import { memo, onDisk } from "./types.ts";
 import { UserError } from "../lib/errors.ts";
 import { readTextIfExists, writeFileAtomic } from "../lib/host.ts";
 import {
@@ -26,7 +26,7 @@ import {
 import { serialFor, validityFor } from "../lib/pki/specs.ts";
 import { privateKeyToPem } from "../lib/pki/keys.ts";
 import { certToPem, createCertificate, isCA } from "../lib/pki/certs.ts";
-import { certDir, loadPair } from "./certs.ts";
+import { cachedPair } from "./certs.ts";
 
 const MODE = 0o600;
 
@@ -35,8 +35,12 @@ function kubeconfigDir(ctx: InitContext): string {
 }
 
 /** The Kubernetes CA from the certificate folder; the key is absent in external CA mode. */
-async function loadCA(ctx: InitContext) {
-  const ca = await loadPair(certDir(ctx), "ca", true);
+function loadCA(ctx: InitContext) {
+  return memo(ctx, "kubeconfig:ca", () => readCA(ctx));
+}
+
+async function readCA(ctx: InitContext) {
+  const ca = await cachedPair(ctx, "ca", true);
   if (!ca.cert) {
     throw new UserError(
       `The CA files do not exist: ${ca.crtPath} is missing; run 'kadm init phase certs ca' first`,
@@ -48,7 +52,7 @@ async function loadCA(ctx: InitContext) {
   return { ...ca, cert: ca.cert, pem: certToPem(ca.cert) };
 }
 
-type CA = Awaited<ReturnType<typeof loadCA>>;
+type CA = Awaited<ReturnType<typeof readCA>>;
 
 /**
  * What to do for `spec`: "write" a new file, "reuse" the one there, or "external" (no CA key, a
@@ -75,6 +79,41 @@ async function inspect(ctx: InitContext, spec: KubeconfigSpec, ca: CA, warn: boo
   return ca.keys ? "reuse" : "external";
 }
 
+/** The file's text with a new client certificate; computed once per run (the parent starts them all). */
+function render(ctx: InitContext, spec: KubeconfigSpec, ca: CA): Promise<string> {
+  return memo(ctx, `kubeconfig:new:${spec.name}`, async () => {
+    if (!ca.keys) throw new Error("internal: no CA key");
+    const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
+    const leaf = { isCA: false };
+    const [cert, keyPem] = await Promise.all([
+      createCertificate(
+        {
+          cn: spec.cn,
+          orgs: spec.orgs,
+          dnsNames: [],
+          ips: [],
+          usages: ["clientAuth"],
+          isCA: false,
+          leafBasicConstraints: ctx.minor.leafBasicConstraints,
+          serial: serialFor(leaf, ctx.minor),
+          ...validityFor(leaf, ctx.cfg, ctx.minor, ctx.now, ca.cert.notBefore),
+        },
+        keys,
+        { cert: ca.cert, key: ca.keys.privateKey },
+      ),
+      privateKeyToPem(keys.privateKey),
+    ]);
+    return renderKubeconfig({
+      clusterName: ctx.cfg.cluster.clusterName,
+      server: spec.server,
+      user: spec.cn,
+      caPem: ca.pem,
+      certPem: certToPem(cert),
+      keyPem,
+    });
+  });
+}
+
 async function runOne(ctx: InitContext, name: KubeconfigDef["name"]): Promise<void> {
   const spec = kubeconfigSpecs(ctx.cfg, ctx.minor).find((s) => s.name === name);
   if (!spec) throw new Error(`internal: no kubeconfig spec ${name}`);
@@ -85,33 +124,7 @@ async function runOne(ctx: InitContext, name: KubeconfigDef["name"]): Promise<vo
     return ctx.log.info(`[kubeconfig] External CA mode: Using user provided ${spec.file}`);
   }
   if (action === "reuse") return ctx.log.info(`[kubeconfig] Using existing kubeconfig file: "${path}"`);
-  if (!ca.keys) throw new Error("internal: no CA key");
-
-  const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
-  const leaf = { isCA: false };
-  const cert = await createCertificate(
-    {
-      cn: spec.cn,
-      orgs: spec.orgs,
-      dnsNames: [],
-      ips: [],
-      usages: ["clientAuth"],
-      isCA: false,
-      leafBasicConstraints: ctx.minor.leafBasicConstraints,
-      serial: serialFor(leaf, ctx.minor),
-      ...validityFor(leaf, ctx.cfg, ctx.minor, ctx.now, ca.cert.notBefore),
-    },
-    keys,
-    { cert: ca.cert, key: ca.keys.privateKey },
-  );
-  const text = renderKubeconfig({
-    clusterName: ctx.cfg.cluster.clusterName,
-    server: spec.server,
-    user: spec.cn,
-    caPem: ca.pem,
-    certPem: certToPem(cert),
-    keyPem: await privateKeyToPem(keys.privateKey),
-  });
+  const text = await render(ctx, spec, ca);
   ctx.log.info(`[kubeconfig] Writing "${spec.file}" kubeconfig file`);
   await writeFileAtomic(path, text, { mode: MODE });
 }
@@ -129,9 +142,11 @@ export const kubeconfigPhase: Phase = {
   async run(ctx) {
     ctx.log.info(`[kubeconfig] Using kubeconfig folder "${kubeconfigDir(ctx)}"`);
     const ca = await loadCA(ctx);
-    const actions = [];
-    for (const spec of kubeconfigSpecs(ctx.cfg, ctx.minor)) actions.push(await inspect(ctx, spec, ca, false));
-    const n = actions.filter((a) => a === "write").length;
-    if (n > 0) ctx.keys.prefetch?.(ctx.cfg.cluster.encryptionAlgorithm, n);
+    const toWrite = [];
+    for (const spec of kubeconfigSpecs(ctx.cfg, ctx.minor)) {
+      if ((await inspect(ctx, spec, ca, false)) === "write") toWrite.push(spec);
+    }
+    if (toWrite.length > 0) ctx.keys.prefetch?.(ctx.cfg.cluster.encryptionAlgorithm, toWrite.length);
+    for (const spec of toWrite) void render(ctx, spec, ca);
   },
 };

@@ -38,6 +38,22 @@ export interface InitContext {
   readonly hostname: string;
   /** Whether a path exists on the host itself (not under root): kubeadm mounts CA folders only if present. */
   hostPathExists(path: string): Promise<boolean>;
+  /**
+   * Work shared between the phases of this one run (parsed certificates, results a parent phase
+   * prepared concurrently for its sub-phases). Keyed by a phase-chosen string; lives as long as the run.
+   */
+  readonly cache: Map<string, Promise<unknown>>;
+}
+
+/** Runs `fn` once per run for `key`; a rejection reaches whoever awaits it, never unhandled. */
+export function memo<T>(ctx: Pick<InitContext, "cache">, key: string, fn: () => Promise<T>): Promise<T> {
+  let p = ctx.cache.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = fn();
+    p.catch(() => {});
+    ctx.cache.set(key, p);
+  }
+  return p;
 }
 
 /** Maps a host path (e.g. /etc/kubernetes/pki/ca.crt) to where this run writes it. */

@@ -138,5 +138,6 @@ export function testContext(o: TestContextOptions): InitContext & { log: ReturnT
     now: o.now ?? new Date("2026-11-28T12:37:38Z"),
     hostname: o.hostname ?? "reference-host",
     hostPathExists: (p) => Promise.resolve(present.has(p)),
+    cache: new Map(),
   };
 }
