@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import type { InitConfig } from "./model.ts";
 import type { MinorInfo } from "./versions.ts";
 import { UserError } from "./errors.ts";
-import { parseHostPort, parseIP } from "./pki/specs.ts";
+import { parseHostPort, parseIP } from "./net.ts";
 
 export type KubeconfigName = "admin" | "super-admin" | "kubelet" | "controller-manager" | "scheduler";
 

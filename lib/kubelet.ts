@@ -7,7 +7,7 @@
 import type { Arg, InitConfig } from "./model.ts";
 import type { MinorInfo } from "./versions.ts";
 import { pauseImage } from "./images.ts";
-import { firstCIDR, nthIP } from "./netutil.ts";
+import { dnsServiceIP } from "./net.ts";
 import { toKubeYaml } from "./yaml.ts";
 
 export const DOCKERSHIM_SOCKET = "/var/run/dockershim.sock";
@@ -98,7 +98,7 @@ function getPath(obj: Rec, path: string): unknown {
 
 /** The DNS service IP: the 10th address of the (first) service subnet. */
 export function clusterDNSIP(cfg: InitConfig): string {
-  return nthIP(firstCIDR(cfg.cluster.networking.serviceSubnet), 10);
+  return dnsServiceIP(cfg.cluster.networking.serviceSubnet);
 }
 
 /**

@@ -5,7 +5,7 @@
 import { UserError } from "../errors.ts";
 import { hostname } from "../host.ts";
 import type { HostFacts } from "./finish.ts";
-import { isUsableAdvertiseIP, parseIP } from "./net.ts";
+import { isUsableAdvertiseIP, parseIPValue } from "../net.ts";
 
 const TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -45,7 +45,7 @@ export function defaultAdvertiseAddress(
   for (const r of defaults) {
     for (const i of interfaces) {
       if (i.name !== r[0] || i.family !== "IPv4") continue;
-      const ip = parseIP(i.address);
+      const ip = parseIPValue(i.address);
       if (ip && isUsableAdvertiseIP(ip) && ip.value >> 24n !== 127n) return i.address;
     }
   }

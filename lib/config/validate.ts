@@ -15,8 +15,8 @@ import {
   isUsableAdvertiseIP,
   isWildcardDNS1123Subdomain,
   parseCIDR,
-  parseIP,
-} from "./net.ts";
+  parseIPValue,
+} from "../net.ts";
 import type { Origins, Problems } from "./problems.ts";
 
 const TOKEN_RE = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
@@ -43,7 +43,7 @@ export function validateInitConfig(
 
   // --- API endpoint ---
   const adv = cfg.localAPIEndpoint.advertiseAddress;
-  const ip = parseIP(adv);
+  const ip = parseIPValue(adv);
   if (adv === "") {
     /* partial: detected at init time; else finish.ts already reported the failed detection */
   } else if (!ip) {
@@ -191,7 +191,7 @@ export function validateInitConfig(
   }
   const sans = (list: readonly string[], model: string) => {
     for (const s of list) {
-      if (!isDNS1123Subdomain(s) && !isWildcardDNS1123Subdomain(s) && !parseIP(s)) {
+      if (!isDNS1123Subdomain(s) && !isWildcardDNS1123Subdomain(s) && !parseIPValue(s)) {
         bad(model, model, s, "is not a valid IP address, DNS name or wildcard DNS name");
       }
     }

@@ -10,7 +10,8 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { UserError } from "../errors.ts";
 import { type Bytes, der, eq, pemDecodeAll, pemEncode } from "./keys.ts";
-import { formatIP, parseIP, type Usage } from "./specs.ts";
+import type { Usage } from "./specs.ts";
+import { formatIP, parseIP } from "../net.ts";
 
 export type Certificate = x509.X509Certificate;
 
