@@ -62,6 +62,12 @@ export interface MinorInfo {
   };
   /** v1.31+: notBefore = start - 5 min for every certificate (kubeadm's CertificateBackdate). */
   readonly certBackdate: boolean;
+  /** CA certificates carry their CN as a DNS SAN (kubernetes#100324, v1.22). */
+  readonly caCNAsSAN: boolean;
+  /** CA serial numbers are random instead of 0 (kubernetes#117791, v1.28). */
+  readonly caRandomSerial: boolean;
+  /** CA notBefore is backdated 5 minutes (kubernetes#118922, v1.28; patch backports to 1.25-1.27 not modelled). */
+  readonly caBackdate: boolean;
   /** Leaf certificates carry BasicConstraints CA:false (NewSignedCert with isCA, v1.21+). */
   readonly leafBasicConstraints: boolean;
 
@@ -266,6 +272,9 @@ function row(s: Spec): MinorInfo {
         admin: ["kubeadm:cluster-admins"],
       },
     certBackdate: m >= 31, // unverified: minor taken from kubeadm-modern.md §3, not from a release tag
+    caCNAsSAN: m >= 22,
+    caRandomSerial: m >= 28,
+    caBackdate: m >= 28,
     leafBasicConstraints: m >= 21, // kubernetes#97266 (v1.21) added isCA/BasicConstraintsValid
     kubeletConfLocal: m >= 33,
     apiserverInsecurePortZero: m <= 21,

@@ -141,7 +141,6 @@ export const SA = { name: "sa", key: "sa.key", pub: "sa.pub" } as const;
  * CN as DNS SAN from v1.22 (kubernetes#100324); random serial (kubernetes#117791) and
  * notBefore = now - 5 min (kubernetes#118922) from v1.28. Candidates for lib/versions.ts.
  */
-export const CA_HISTORY = { cnAsSanFromMinor: 22, randomSerialFromMinor: 28, backdateFromMinor: 28 } as const;
 
 /** kubeadm's CertificateBackdate. */
 export const BACKDATE_MS = 5 * 60 * 1000;
@@ -174,7 +173,7 @@ export function certSpecs(cfg: InitConfig, info: MinorInfo): CertSpec[] {
     const warnings: string[] = [];
     const alt = d.sans ? altNames(cfg, d.sans, warnings) : { dns: [], ips: [] };
     const isCA = d.ca === undefined;
-    if (isCA && info.minor >= CA_HISTORY.cnAsSanFromMinor) alt.dns.push(d.cn);
+    if (isCA && info.caCNAsSAN) alt.dns.push(d.cn);
     const ca = d.ca === undefined ? undefined : byName.get(d.ca)!;
     return {
       name: d.name,
@@ -248,7 +247,7 @@ function appendSANs(
 
 /** Serial number: 0 for CAs before v1.28, otherwise uniform in [1, 2^63-1) like kubeadm. */
 export function serialFor(spec: { readonly isCA: boolean }, info: MinorInfo): bigint {
-  if (spec.isCA && info.minor < CA_HISTORY.randomSerialFromMinor) return 0n;
+  if (spec.isCA && !info.caRandomSerial) return 0n;
   const b = crypto.getRandomValues(new Uint8Array(8));
   const v = b.reduce((n, x) => (n << 8n) | BigInt(x), 0n) & ((1n << 63n) - 1n);
   return (v % ((1n << 63n) - 2n)) + 1n;
@@ -268,7 +267,7 @@ export function validityFor(
 ): { notBefore: Date; notAfter: Date } {
   const t = now.getTime();
   if (spec.isCA) {
-    const back = info.certBackdate || info.minor >= CA_HISTORY.backdateFromMinor;
+    const back = info.certBackdate || info.caBackdate;
     return {
       notBefore: new Date(back ? t - BACKDATE_MS : t),
       notAfter: new Date(t + cfg.cluster.caCertificateValidityPeriod * 1000),
