@@ -26,7 +26,7 @@ export const preflightPhase: Phase = {
       }
     }
     if (ctx.dryRun) {
-      ctx.log.info("[preflight] Would pull the required images (like 'kadm config images pull')");
+      ctx.log.info("[preflight] Would pull the required images (like 'kubeadm config images pull')");
     }
     return Promise.resolve();
   },
