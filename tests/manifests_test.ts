@@ -199,3 +199,12 @@ Deno.test("the user's KubeletConfiguration is merged under kubeadm's defaults", 
   assertMatch(text, /containerRuntimeEndpoint: unix:\/\/\/run\/containerd\/containerd.sock\n/);
   assert(text.startsWith("apiVersion: kubelet.config.k8s.io/v1beta1\n"));
 });
+
+Deno.test("v1.20's IPv6DualStack gate reaches kube-apiserver and kube-controller-manager", () => {
+  const files = renderAll(withCluster(referenceConfig(), { featureGates: { IPv6DualStack: true } }));
+  assertMatch(files["kube-apiserver.yaml"]!, /- --feature-gates=IPv6DualStack=true\n/);
+  assertMatch(files["kube-controller-manager.yaml"]!, /- --feature-gates=IPv6DualStack=true\n/);
+  assertNotMatch(files["kube-scheduler.yaml"]!, /feature-gates/);
+  const modern = renderAll(referenceConfig("v1.34.7"));
+  assertNotMatch(modern["kube-apiserver.yaml"]!, /feature-gates/);
+});

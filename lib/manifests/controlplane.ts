@@ -139,10 +139,22 @@ function apiServerArgs(cfg: InitConfig, info: MinorInfo): string[] {
     if (adv !== undefined) setArg(args, "etcd-servers", adv);
   }
   if (c.cloudProvider) setArg(args, "cloud-provider", c.cloudProvider);
+  dualStackGate(cfg, info, args);
   if (lastArg(c.apiServer.extraArgs, "authorization-config") === undefined) {
     setArg(args, "authorization-mode", authzModes(lastArg(c.apiServer.extraArgs, "authorization-mode")));
   }
   return ["kube-apiserver", ...argumentsToCommand(args, c.apiServer.extraArgs)];
+}
+
+/**
+ * While kubeadm had an IPv6DualStack gate (v1.20, v1.21) a value set in the config was passed on to
+ * kube-apiserver and kube-controller-manager as their own feature gate.
+ */
+function dualStackGate(cfg: InitConfig, info: MinorInfo, args: Arg[]): void {
+  const v = cfg.cluster.featureGates.IPv6DualStack;
+  if (v !== undefined && "IPv6DualStack" in info.featureGates) {
+    setArg(args, "feature-gates", `IPv6DualStack=${v}`);
+  }
 }
 
 const AUTHZ_MODES = new Set(["Node", "RBAC", "Webhook", "ABAC", "AlwaysAllow", "AlwaysDeny"]);
@@ -179,6 +191,7 @@ function controllerManagerArgs(cfg: InitConfig, info: MinorInfo, host: ManifestH
   }
   if (c.clusterName) setArg(args, "cluster-name", c.clusterName);
   if (c.cloudProvider) setArg(args, "cloud-provider", c.cloudProvider);
+  dualStackGate(cfg, info, args);
   return ["kube-controller-manager", ...argumentsToCommand(args, c.controllerManager.extraArgs)];
 }
 
