@@ -8,7 +8,6 @@ import type { Arg, InitConfig } from "./model.ts";
 import type { MinorInfo } from "./versions.ts";
 import { pauseImage } from "./images.ts";
 import { dnsServiceIP } from "./net.ts";
-import { toKubeYaml } from "./yaml.ts";
 
 export const DOCKERSHIM_SOCKET = "/var/run/dockershim.sock";
 
@@ -136,21 +135,6 @@ export function kubeletConfigObject(cfg: InitConfig, info: MinorInfo, host: Kube
     }
   }
   return { apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", ...c };
-}
-
-/**
- * /var/lib/kubelet/config.yaml. With NodeLocalCRISocket kubeadm applies instance-config.yaml to it as a
- * patch, so the file (unlike the ConfigMap) carries this node's containerRuntimeEndpoint.
- */
-export function renderKubeletConfig(
-  cfg: InitConfig,
-  info: MinorInfo,
-  host: KubeletHostFacts,
-  criSocket: string,
-): string {
-  const obj = kubeletConfigObject(cfg, info, host);
-  if (info.nodeLocalCRISocket) obj.containerRuntimeEndpoint = criEndpoint(criSocket, info);
-  return toKubeYaml(obj);
 }
 
 /** /var/lib/kubelet/instance-config.yaml (NodeLocalCRISocket), or undefined where the minor has none. */

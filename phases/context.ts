@@ -10,6 +10,7 @@ import { type CommandRunner, exists, hostname, realRunner } from "../lib/host.ts
 import { webCryptoKeySource } from "../lib/pki/keys.ts";
 import type { KeySource } from "../lib/pki/keys.ts";
 import type { InitContext } from "./types.ts";
+import { readPatches } from "./patches.ts";
 
 export interface ContextOptions {
   readonly dryRun: boolean;
@@ -37,6 +38,8 @@ export function dryRunRunner(log: Logger): CommandRunner {
 export async function createInitContext(cfg: InitConfig, o: ContextOptions): Promise<InitContext> {
   const version = parseVersion(cfg.cluster.kubernetesVersion);
   if (!version) throw new Error(`internal: unresolved version ${cfg.cluster.kubernetesVersion}`);
+  // Bad patches fail here, before anything (even the dry-run folder) is written.
+  const patches = await readPatches(cfg.patchesDirectory, version.minor);
   let root = "";
   if (o.dryRun) {
     root = o.dryRunDir ?? await Deno.makeTempDir({ prefix: "kadm-init-dryrun" });
@@ -62,5 +65,6 @@ export async function createInitContext(cfg: InitConfig, o: ContextOptions): Pro
     hostname: hostname(),
     hostPathExists: exists,
     cache: new Map(),
+    patches,
   };
 }

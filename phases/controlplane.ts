@@ -3,7 +3,8 @@
  * kube-scheduler.
  * Inputs: cluster.apiServer/controllerManager/scheduler (extraArgs, extraVolumes, extraEnvs),
  * networking, certificatesDir, imageRepository, unifiedControlPlaneImage, etcd (external endpoints),
- * localAPIEndpoint; host: optional CA folders, *_proxy env, ca.key presence (external CA).
+ * localAPIEndpoint, patchesDirectory (patches applied to each Pod before it is written); host: optional CA
+ * folders, *_proxy env, ca.key presence (external CA).
  * Outputs: /etc/kubernetes/manifests/<component>.yaml (0600, folder 0700).
  */
 import {
@@ -18,6 +19,7 @@ import { exists } from "../lib/host.ts";
 import { toKubeYaml } from "../lib/yaml.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 import { writeManifest } from "./manifest-files.ts";
+import { applyPatches } from "./patches.ts";
 
 export async function manifestHostFacts(ctx: InitContext): Promise<ManifestHostFacts> {
   const present = new Set<string>();
@@ -34,7 +36,8 @@ function componentPhase(component: ControlPlaneComponent, short: string): Phase 
     async run(ctx) {
       ctx.log.info(`[control-plane] Creating static Pod manifest for "${component}"`);
       const pods = renderControlPlanePods(ctx.cfg, ctx.minor, await manifestHostFacts(ctx));
-      await writeManifest(ctx, component, toKubeYaml(pods[component]));
+      const pod = applyPatches(ctx, component, pods[component]);
+      await writeManifest(ctx, component, toKubeYaml(pod));
     },
   };
 }

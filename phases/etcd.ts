@@ -1,13 +1,15 @@
 /**
  * Phase `etcd`: the local etcd static Pod (skipped with external etcd).
  * Inputs: etcd.local (dataDir, image, extraArgs, extraEnvs), localAPIEndpoint, nodeRegistration.name,
- * certificatesDir. Outputs: the data folder (0700) and /etc/kubernetes/manifests/etcd.yaml (0600).
+ * certificatesDir, patchesDirectory (target "etcd"). Outputs: the data folder (0700) and
+ * /etc/kubernetes/manifests/etcd.yaml (0600).
  */
 import { renderEtcdPod } from "../lib/manifests/etcd.ts";
 import { proxyEnvFrom } from "../lib/manifests/pod.ts";
 import { toKubeYaml } from "../lib/yaml.ts";
 import { onDisk, type Phase } from "./types.ts";
 import { writeManifest } from "./manifest-files.ts";
+import { applyPatches } from "./patches.ts";
 
 const localPhase: Phase = {
   name: "local",
@@ -23,7 +25,11 @@ const localPhase: Phase = {
     ctx.log.info(
       `[etcd] Creating static Pod manifest for local etcd in "${onDisk(ctx, ctx.paths.manifestsDir)}"`,
     );
-    const pod = renderEtcdPod(ctx.cfg, ctx.minor, proxyEnvFrom(Deno.env.toObject()));
+    const pod = applyPatches(
+      ctx,
+      "etcd",
+      renderEtcdPod(ctx.cfg, ctx.minor, proxyEnvFrom(Deno.env.toObject())),
+    );
     await writeManifest(ctx, "etcd", toKubeYaml(pod));
   },
 };

@@ -1,7 +1,8 @@
 /**
  * Phase `kubelet-start`: writes the kubelet's files and (re)starts it.
  * Inputs: nodeRegistration (name, criSocket, kubeletExtraArgs), the user's KubeletConfiguration,
- * networking (clusterDNS, clusterDomain), certificatesDir.
+ * networking (clusterDNS, clusterDomain), certificatesDir, patchesDirectory (target
+ * "kubeletconfiguration", v1.25+; then instance-config.yaml is applied as a patch, as kubeadm does).
  * Outputs: /var/lib/kubelet/kubeadm-flags.env, /var/lib/kubelet/config.yaml (0644, folder 0700),
  * /var/lib/kubelet/instance-config.yaml (minors with NodeLocalCRISocket), the systemd drop-in
  * /etc/systemd/system/kubelet.service.d/10-kubeadm.conf only where no drop-in exists, then
@@ -13,12 +14,12 @@ import {
   KUBELET_DROPIN,
   type KubeletHostFacts,
   renderInstanceConfig,
-  renderKubeletConfig,
   renderKubeletFlagsEnv,
 } from "../lib/kubelet.ts";
 import { writeIfChanged } from "../lib/host.ts";
 import { UserError } from "../lib/errors.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
+import { kubeletConfigYaml } from "./patches.ts";
 
 /** The CRI socket to use: the configured one, or the one found on the host as kubeadm of the minor does. */
 export async function resolveCRISocket(ctx: InitContext): Promise<string> {
@@ -99,8 +100,9 @@ export const kubeletStartPhase: Phase = {
       await writeIfChanged(p, instance, opts);
     }
     const configPath = onDisk(ctx, `${dir}/config.yaml`);
+    const config = kubeletConfigYaml(ctx, host, instance); // prints the [patches] lines first
     ctx.log.info(`[kubelet-start] Writing kubelet configuration to file "${configPath}"`);
-    await writeIfChanged(configPath, renderKubeletConfig(ctx.cfg, ctx.minor, host, socket), opts);
+    await writeIfChanged(configPath, config, opts);
     if (!(await hasDropIn(ctx))) {
       const p = onDisk(ctx, `${ctx.paths.kubeletDropInDir}/10-kubeadm.conf`);
       ctx.log.info(

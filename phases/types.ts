@@ -9,6 +9,7 @@ import type { MinorInfo } from "../lib/versions.ts";
 import type { Logger } from "../lib/log.ts";
 import type { CommandRunner } from "../lib/host.ts";
 import type { KeySource } from "../lib/pki/keys.ts";
+import type { Patches } from "./patches.ts";
 
 export interface Paths {
   /** Prefix for every file written: "" on the host, the dry-run folder in dry-run. */
@@ -43,6 +44,8 @@ export interface InitContext {
    * prepared concurrently for its sub-phases). Keyed by a phase-chosen string; lives as long as the run.
    */
   readonly cache: Map<string, Promise<unknown>>;
+  /** The `--patches` folder, read and validated before the first write; undefined = no patches. */
+  readonly patches: Patches | undefined;
 }
 
 /** Runs `fn` once per run for `key`; a rejection reaches whoever awaits it, never unhandled. */

@@ -6,11 +6,13 @@
 import { assert, assertEquals, assertMatch, assertNotMatch } from "./_std.ts";
 import { renderControlPlanePods } from "../lib/manifests/controlplane.ts";
 import { renderEtcdPod } from "../lib/manifests/etcd.ts";
-import { renderInstanceConfig, renderKubeletConfig, renderKubeletFlagsEnv } from "../lib/kubelet.ts";
+import { renderInstanceConfig, renderKubeletFlagsEnv } from "../lib/kubelet.ts";
+import { kubeletConfigYaml } from "../phases/patches.ts";
+import { testKeySource } from "./support/keys.ts";
 import { toKubeYaml } from "../lib/yaml.ts";
 import { minorInfo, MINORS } from "../lib/versions.ts";
 import type { InitConfig } from "../lib/model.ts";
-import { referenceConfig, withCluster } from "./support/context.ts";
+import { referenceConfig, testContext, withCluster } from "./support/context.ts";
 
 const REF = new URL("../../shared/reference/kubeadm-v1.20.2/files/", import.meta.url);
 const GOLDEN = new URL("./testdata/golden/", import.meta.url);
@@ -34,7 +36,12 @@ function renderAll(cfg: InitConfig): Record<string, string> {
     "kube-controller-manager.yaml": toKubeYaml(pods["kube-controller-manager"]),
     "kube-scheduler.yaml": toKubeYaml(pods["kube-scheduler"]),
     ...(cfg.cluster.etcd.local ? { "etcd.yaml": toKubeYaml(renderEtcdPod(cfg, info, [])) } : {}),
-    "config.yaml": renderKubeletConfig(cfg, info, HOST, cfg.nodeRegistration.criSocket),
+    // config.yaml the way kubelet-start builds it (patches, then the instance config on v1.34).
+    "config.yaml": kubeletConfigYaml(
+      testContext({ cfg, root: "/nonexistent", keys: testKeySource() }),
+      HOST,
+      renderInstanceConfig(info, cfg.nodeRegistration.criSocket),
+    ),
     "kubeadm-flags.env": renderKubeletFlagsEnv(cfg, info, cfg.nodeRegistration.criSocket, HOST),
   };
   const instance = renderInstanceConfig(info, cfg.nodeRegistration.criSocket);
@@ -89,7 +96,7 @@ Deno.test("extraArgs replace defaults by name and stay sorted, duplicates kept i
       ],
     },
   });
-  const yaml = renderAll(cfg)["kube-apiserver.yaml"]!;
+  const yaml = (renderAll(cfg))["kube-apiserver.yaml"]!;
   assertMatch(yaml, /- --audit-log-path=\/var\/log\/a.log\n    - --authorization-mode=Node,RBAC,Webhook\n/);
   assertNotMatch(yaml, /--authorization-mode=Node,RBAC\n/);
   assertMatch(yaml, /--zz-repeat=1\n    - --zz-repeat=2\n/);
@@ -106,7 +113,7 @@ Deno.test("external etcd: no local etcd flags, its endpoints and certificate fol
       },
     },
   });
-  const yaml = renderAll({ ...cfg })["kube-apiserver.yaml"]!;
+  const yaml = (renderAll({ ...cfg }))["kube-apiserver.yaml"]!;
   assertMatch(yaml, /--etcd-servers=https:\/\/10.0.0.20:2379,https:\/\/10.0.0.21:2379\n/);
   assertMatch(yaml, /--etcd-cafile=\/etc\/etcd\/pki\/ca.crt\n/);
   assertMatch(yaml, /name: etcd-certs-0\n/);
@@ -192,7 +199,7 @@ Deno.test("the user's KubeletConfiguration is merged under kubeadm's defaults", 
       authentication: { webhook: { cacheTTL: "2m0s" } },
     },
   };
-  const text = renderAll(cfg)["config.yaml"]!;
+  const text = (renderAll(cfg))["config.yaml"]!;
   assertMatch(text, /cgroupDriver: cgroupfs\n/);
   assertMatch(text, /maxPods: 50\n/);
   assertMatch(text, /cacheTTL: 2m0s\n    enabled: true\n/);

@@ -139,5 +139,6 @@ export function testContext(o: TestContextOptions): InitContext & { log: ReturnT
     hostname: o.hostname ?? "reference-host",
     hostPathExists: (p) => Promise.resolve(present.has(p)),
     cache: new Map(),
+    patches: undefined,
   };
 }
