@@ -5,6 +5,7 @@
  */
 import { parse } from "yaml";
 import type { InitConfig } from "./model.ts";
+import { kubeletConfLocal } from "./features.ts";
 import type { MinorInfo } from "./versions.ts";
 import { UserError } from "./errors.ts";
 import { parseHostPort, parseIP } from "./net.ts";
@@ -21,7 +22,7 @@ export interface KubeconfigDef {
   readonly cn: string;
   /** "admin" = MinorInfo.certOrgs.admin. */
   readonly orgs: readonly string[] | "admin";
-  /** "controlPlane" = controlPlaneEndpoint (or the local endpoint); "kubelet" = MinorInfo.kubeletConfLocal decides. */
+  /** "controlPlane" = controlPlaneEndpoint (or the local endpoint); "kubelet" = kubeletConfLocal (gate or table) decides. */
   readonly server: "controlPlane" | "local" | "kubelet";
   /** Exists only when MinorInfo.superAdmin. */
   readonly superAdminOnly: boolean;
@@ -92,7 +93,7 @@ export function kubeconfigSpecs(cfg: InitConfig, info: MinorInfo): KubeconfigSpe
     file: d.file,
     cn: d.cn.replace("<node>", cfg.nodeRegistration.name),
     orgs: d.orgs === "admin" ? info.certOrgs.admin : d.orgs,
-    server: d.server === "local" || (d.server === "kubelet" && info.kubeletConfLocal) ? local : cp,
+    server: d.server === "local" || (d.server === "kubelet" && kubeletConfLocal(cfg, info)) ? local : cp,
   }));
 }
 

@@ -7,6 +7,7 @@
 import type { Arg, InitConfig } from "./model.ts";
 import type { MinorInfo } from "./versions.ts";
 import { pauseImage } from "./images.ts";
+import { nodeLocalCRISocket } from "./features.ts";
 import { dnsServiceIP } from "./net.ts";
 
 export const DOCKERSHIM_SOCKET = "/var/run/dockershim.sock";
@@ -43,7 +44,7 @@ export function renderKubeletFlagsEnv(
     flags.set("pod-infra-container-image", pauseImage(cfg, info));
   } else {
     if (info.kubeletContainerRuntimeRemote) flags.set("container-runtime", "remote");
-    if (!info.nodeLocalCRISocket) flags.set("container-runtime-endpoint", criEndpoint(criSocket, info));
+    if (!nodeLocalCRISocket(cfg, info)) flags.set("container-runtime-endpoint", criEndpoint(criSocket, info));
     if (info.kubeletPodInfraImage) flags.set("pod-infra-container-image", pauseImage(cfg, info));
   }
   // v1.20 passed resolv-conf as a flag; later minors put it in config.yaml.
@@ -138,8 +139,12 @@ export function kubeletConfigObject(cfg: InitConfig, info: MinorInfo, host: Kube
 }
 
 /** /var/lib/kubelet/instance-config.yaml (NodeLocalCRISocket), or undefined where the minor has none. */
-export function renderInstanceConfig(info: MinorInfo, criSocket: string): string | undefined {
-  if (!info.nodeLocalCRISocket) return undefined;
+export function renderInstanceConfig(
+  cfg: InitConfig,
+  info: MinorInfo,
+  criSocket: string,
+): string | undefined {
+  if (!nodeLocalCRISocket(cfg, info)) return undefined;
   return `containerRuntimeEndpoint: ${JSON.stringify(criEndpoint(criSocket, info))}\n`;
 }
 

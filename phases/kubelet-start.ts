@@ -93,7 +93,7 @@ export const kubeletStartPhase: Phase = {
     const flagsPath = onDisk(ctx, `${dir}/kubeadm-flags.env`);
     ctx.log.info(`[kubelet-start] Writing kubelet environment file with flags to file "${flagsPath}"`);
     await writeIfChanged(flagsPath, renderKubeletFlagsEnv(ctx.cfg, ctx.minor, socket, host), opts);
-    const instance = renderInstanceConfig(ctx.minor, socket);
+    const instance = renderInstanceConfig(ctx.cfg, ctx.minor, socket);
     if (instance !== undefined) {
       const p = onDisk(ctx, `${dir}/instance-config.yaml`);
       ctx.log.info(`[kubelet-start] Writing kubelet configuration to file "${p}"`);

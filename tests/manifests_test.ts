@@ -40,11 +40,11 @@ function renderAll(cfg: InitConfig): Record<string, string> {
     "config.yaml": kubeletConfigYaml(
       testContext({ cfg, root: "/nonexistent", keys: testKeySource() }),
       HOST,
-      renderInstanceConfig(info, cfg.nodeRegistration.criSocket),
+      renderInstanceConfig(cfg, info, cfg.nodeRegistration.criSocket),
     ),
     "kubeadm-flags.env": renderKubeletFlagsEnv(cfg, info, cfg.nodeRegistration.criSocket, HOST),
   };
-  const instance = renderInstanceConfig(info, cfg.nodeRegistration.criSocket);
+  const instance = renderInstanceConfig(cfg, info, cfg.nodeRegistration.criSocket);
   if (instance !== undefined) out["instance-config.yaml"] = instance;
   return out;
 }
@@ -214,4 +214,21 @@ Deno.test("v1.20's IPv6DualStack gate reaches kube-apiserver and kube-controller
   assertNotMatch(files["kube-scheduler.yaml"]!, /feature-gates/);
   const modern = renderAll(referenceConfig("v1.34.7"));
   assertNotMatch(modern["kube-apiserver.yaml"]!, /feature-gates/);
+});
+
+Deno.test("the NodeLocalCRISocket gate, where the minor has it, decides where the CRI socket goes", () => {
+  const off = renderAll(
+    withCluster(referenceConfig("v1.34.7"), { featureGates: { NodeLocalCRISocket: false } }),
+  );
+  assertMatch(
+    off["kubeadm-flags.env"]!,
+    /--container-runtime-endpoint=unix:\/\/\/run\/containerd\/containerd.sock/,
+  );
+  assertEquals(off["instance-config.yaml"], undefined);
+  const on = renderAll(referenceConfig("v1.34.7"));
+  assertNotMatch(on["kubeadm-flags.env"]!, /container-runtime-endpoint/);
+  assertMatch(
+    on["instance-config.yaml"]!,
+    /^containerRuntimeEndpoint: "unix:\/\/\/run\/containerd\/containerd.sock"\n$/,
+  );
 });

@@ -9,7 +9,6 @@ export {
   goJSON,
   KUBEADM_CONFIG,
   kubeletConfigMapName,
-  nodeLocalCRISocket,
   type NodePatch,
   nodePatch,
   type UploadConfigObjects,
@@ -56,3 +55,4 @@ export {
   type UploadCertsObjects,
   uploadCertsObjects,
 } from "./uploadcerts.ts";
+export { nodeLocalCRISocket } from "../features.ts";

@@ -108,12 +108,3 @@ export function base64(text: string | Uint8Array): string {
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin);
 }
-
-/** Whether a feature gate is on: the user's value, else the minor's default. */
-export function gateOn(
-  gates: Readonly<Record<string, boolean>>,
-  defaults: Readonly<Record<string, boolean>>,
-  name: string,
-): boolean {
-  return gates[name] ?? defaults[name] ?? false;
-}

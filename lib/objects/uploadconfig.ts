@@ -4,6 +4,7 @@
  * stored), the `kubelet-config[-1.X]` ConfigMap with its hash, their Roles/RoleBindings, and the Node's
  * `kubeadm.alpha.kubernetes.io/cri-socket` annotation patch for minors without NodeLocalCRISocket.
  */
+import { gateOn, nodeLocalCRISocket } from "../features.ts";
 import type { InitConfig } from "../model.ts";
 import type { MinorInfo } from "../versions.ts";
 import { renderClusterStatus, renderStoredClusterConfiguration } from "../config/render.ts";
@@ -15,7 +16,6 @@ import {
   BOOTSTRAPPERS_GROUP,
   type ConfigMap,
   configMap,
-  gateOn,
   getNamed,
   group,
   KUBE_SYSTEM,
@@ -56,15 +56,11 @@ export interface UploadConfigObjects {
 /** The kubelet-config ConfigMap name, honouring UnversionedKubeletConfigMap where the minor knows the gate. */
 export function kubeletConfigMapName(cfg: InitConfig, info: MinorInfo): string {
   if (!("UnversionedKubeletConfigMap" in info.featureGates)) return info.kubeletConfigMapName;
-  const unversioned = gateOn(cfg.cluster.featureGates, info.featureGates, "UnversionedKubeletConfigMap");
+  const unversioned = gateOn(cfg, info, "UnversionedKubeletConfigMap");
   return unversioned ? "kubelet-config" : `kubelet-config-1.${info.minor}`;
 }
 
 /** NodeLocalCRISocket: the socket lives in instance-config.yaml and the Node is no longer annotated. */
-export function nodeLocalCRISocket(cfg: InitConfig, info: MinorInfo): boolean {
-  if (!("NodeLocalCRISocket" in info.featureGates)) return info.nodeLocalCRISocket;
-  return gateOn(cfg.cluster.featureGates, info.featureGates, "NodeLocalCRISocket");
-}
 
 /** Sorted-key compact JSON, as Go's json.Marshal of a map[string]interface{} writes it. */
 export function goJSON(v: unknown): string {
