@@ -12,6 +12,7 @@ import { consoleLogger, type Logger } from "../lib/log.ts";
 import { createInitContext } from "../phases/context.ts";
 import { initPhases } from "../phases/mod.ts";
 import { runAll, runSelected, validateSkips } from "../phases/runner.ts";
+import { printJoinBanner } from "../phases/showjoin.ts";
 import type { InitContext } from "../phases/types.ts";
 import { minorOf } from "../lib/model.ts";
 import { minorInfo } from "../lib/versions.ts";
@@ -69,6 +70,7 @@ async function prepare(o: Opts, log: Logger, given?: LoadedInit): Promise<{ ctx:
     dryRunDir: str(o.dryRunDir),
     kubeconfigDir: str(o.kubeconfigDir),
     log,
+    options: loaded.options,
   });
   return { ctx };
 }
@@ -79,13 +81,9 @@ export async function runInit(o: Opts, log: Logger = consoleLogger()): Promise<v
   const skips = validateSkips(tree, loaded.cfg.skipPhases);
   const { ctx } = await prepare(o, log, loaded);
   log.info(`[init] Using Kubernetes version: ${ctx.cfg.cluster.kubernetesVersion}`);
-  if (ctx.dryRun) log.info(`[dryrun] Writing every file under "${ctx.paths.root}" instead of the host`);
   await runAll(tree, ctx, skips);
-  if (ctx.dryRun) {
-    log.info(
-      `[dryrun] Finished dry-running successfully. The files kadm would write are under "${ctx.paths.root}"`,
-    );
-  }
+  // Before v1.26 the banner was not a phase: kubeadm printed it when init finished.
+  if (!ctx.minor.phaseOrder.includes("show-join-command")) await printJoinBanner(ctx);
 }
 
 export async function runInitPhase(

@@ -9,7 +9,7 @@ import type { Logger } from "../lib/log.ts";
 import { type CommandRunner, exists, hostname, realRunner } from "../lib/host.ts";
 import { webCryptoKeySource } from "../lib/pki/keys.ts";
 import type { KeySource } from "../lib/pki/keys.ts";
-import type { InitContext } from "./types.ts";
+import type { InitContext, RunSwitches } from "./types.ts";
 import { readPatches } from "./patches.ts";
 
 export interface ContextOptions {
@@ -22,6 +22,7 @@ export interface ContextOptions {
   readonly keys?: KeySource;
   readonly runner?: CommandRunner;
   readonly now?: Date;
+  readonly options?: RunSwitches;
 }
 
 /** A runner that runs nothing and logs what it would have run. */
@@ -66,5 +67,6 @@ export async function createInitContext(cfg: InitConfig, o: ContextOptions): Pro
     hostPathExists: exists,
     cache: new Map(),
     patches,
+    options: o.options ?? { uploadCerts: false, skipTokenPrint: false, skipCertificateKeyPrint: false },
   };
 }

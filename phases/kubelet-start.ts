@@ -9,34 +9,15 @@
  * `systemctl daemon-reload && systemctl restart kubelet` where systemd runs (a warning elsewhere).
  */
 import {
-  DOCKERSHIM_SOCKET,
-  knownCRISockets,
   KUBELET_DROPIN,
   type KubeletHostFacts,
   renderInstanceConfig,
   renderKubeletFlagsEnv,
 } from "../lib/kubelet.ts";
 import { writeIfChanged } from "../lib/host.ts";
-import { UserError } from "../lib/errors.ts";
+import { resolveCRISocket } from "../lib/preflight/cri.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 import { kubeletConfigYaml } from "./patches.ts";
-
-/** The CRI socket to use: the configured one, or the one found on the host as kubeadm of the minor does. */
-export async function resolveCRISocket(ctx: InitContext): Promise<string> {
-  const given = ctx.cfg.nodeRegistration.criSocket;
-  if (given) return given;
-  const found: string[] = [];
-  for (const s of knownCRISockets(ctx.minor)) if (await ctx.hostPathExists(s)) found.push(s);
-  if (ctx.minor.minor <= 23 && found.includes("/var/run/docker.sock")) return DOCKERSHIM_SOCKET;
-  if (found.length === 0) return ctx.minor.defaultCRISocket;
-  if (found.length > 1) {
-    throw new UserError(
-      `Found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the ` +
-        `'criSocket' field in the kubeadm configuration file or --cri-socket: ${found.join(", ")}`,
-    );
-  }
-  return ctx.minor.criSocketURL ? `unix://${found[0]}` : found[0]!;
-}
 
 async function kubeletHostFacts(ctx: InitContext): Promise<KubeletHostFacts> {
   return {
@@ -82,7 +63,7 @@ export const kubeletStartPhase: Phase = {
   name: "kubelet-start",
   short: "Write kubelet settings and (re)start the kubelet",
   async run(ctx) {
-    const socket = await resolveCRISocket(ctx);
+    const socket = await resolveCRISocket(ctx.cfg.nodeRegistration.criSocket, ctx.minor, ctx.hostPathExists);
     const host = await kubeletHostFacts(ctx);
     const dir = ctx.paths.kubeletDir;
     const opts = { mode: 0o644, dirMode: 0o700 };

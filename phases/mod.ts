@@ -10,7 +10,14 @@ import { kubeconfigPhase } from "./kubeconfig.ts";
 import { etcdPhase } from "./etcd.ts";
 import { controlPlanePhase } from "./controlplane.ts";
 import { kubeletStartPhase } from "./kubelet-start.ts";
-import { pendingPhases } from "./pending.ts";
+import { waitControlPlanePhase } from "./waitcontrolplane.ts";
+import { uploadConfigPhase } from "./uploadconfig.ts";
+import { uploadCertsPhase } from "./uploadcerts.ts";
+import { markControlPlanePhase } from "./markcontrolplane.ts";
+import { bootstrapTokenPhase } from "./bootstraptoken.ts";
+import { kubeletFinalizePhase } from "./kubeletfinalize.ts";
+import { addonPhase } from "./addons.ts";
+import { showJoinCommandPhase } from "./showjoin.ts";
 
 const ALL: Readonly<Record<string, Phase>> = {
   preflight: preflightPhase,
@@ -19,7 +26,14 @@ const ALL: Readonly<Record<string, Phase>> = {
   etcd: etcdPhase,
   "control-plane": controlPlanePhase,
   "kubelet-start": kubeletStartPhase,
-  ...pendingPhases,
+  "wait-control-plane": waitControlPlanePhase,
+  "upload-config": uploadConfigPhase,
+  "upload-certs": uploadCertsPhase,
+  "mark-control-plane": markControlPlanePhase,
+  "bootstrap-token": bootstrapTokenPhase,
+  "kubelet-finalize": kubeletFinalizePhase,
+  addon: addonPhase,
+  "show-join-command": showJoinCommandPhase,
 };
 
 /** The init phases for a minor, in kubeadm's order for it. */

@@ -24,6 +24,12 @@ export interface Paths {
   readonly kubeletDropInDir: string;
 }
 
+export interface RunSwitches {
+  readonly uploadCerts: boolean;
+  readonly skipTokenPrint: boolean;
+  readonly skipCertificateKeyPrint: boolean;
+}
+
 export interface InitContext {
   readonly cfg: InitConfig;
   readonly version: Version;
@@ -44,6 +50,8 @@ export interface InitContext {
    * prepared concurrently for its sub-phases). Keyed by a phase-chosen string; lives as long as the run.
    */
   readonly cache: Map<string, Promise<unknown>>;
+  /** Run switches that are not cluster configuration (--upload-certs, --skip-*-print). */
+  readonly options: RunSwitches;
   /** The `--patches` folder, read and validated before the first write; undefined = no patches. */
   readonly patches: Patches | undefined;
 }

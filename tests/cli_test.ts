@@ -99,7 +99,26 @@ Deno.test("init --dry-run with the reference config writes kubeadm's files under
       r.stdout,
       /\[dryrun\] Would write file "\/etc\/kubernetes\/manifests\/kube-apiserver.yaml" with content:/,
     );
-    assertNotMatch(r.stdout + r.stderr, /PRIVATE KEY|0123456789abcdef/);
+    // Secret data is redacted; the token shows only where kubeadm prints it (the "Using token" line
+    // and the join command), and nowhere with --skip-token-print.
+    assertNotMatch(r.stdout + r.stderr, /PRIVATE KEY|MDEyMzQ1Njc4OWFiY2RlZg/);
+    const tokenLines = (r.stdout + r.stderr).split("\n").filter((l) => l.includes("0123456789abcdef"));
+    assertEquals(tokenLines, [
+      "[bootstrap-token] Using token: abcdef.0123456789abcdef",
+      "kubeadm join 10.0.0.10:6443 --token abcdef.0123456789abcdef \\",
+    ]);
+    const withheld = await kadm([
+      "init",
+      "--dry-run",
+      "--dry-run-dir",
+      dir + "2",
+      "--config",
+      input,
+      "--skip-token-print",
+    ]);
+    assertEquals(withheld.code, 0, withheld.stderr);
+    assertNotMatch(withheld.stdout + withheld.stderr, /0123456789abcdef/);
+    await Deno.remove(dir + "2", { recursive: true });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

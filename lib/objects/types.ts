@@ -14,6 +14,8 @@ export interface ObjectMeta {
   readonly ownerReferences?: readonly Readonly<Record<string, unknown>>[];
   /** Always null: Go marshals the zero metav1.Time as null, and kubeadm sends it. */
   readonly creationTimestamp: null;
+  /** Assignable to the API client's ObjectMeta (lib/kubeapi/resources.ts), which is open-ended. */
+  readonly [field: string]: unknown;
 }
 
 /** Any API object: apiVersion, kind, metadata and the kind's own fields. */

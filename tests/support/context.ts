@@ -140,5 +140,6 @@ export function testContext(o: TestContextOptions): InitContext & { log: ReturnT
     hostPathExists: (p) => Promise.resolve(present.has(p)),
     cache: new Map(),
     patches: undefined,
+    options: { uploadCerts: false, skipTokenPrint: false, skipCertificateKeyPrint: false },
   };
 }

@@ -1,0 +1,231 @@
+/**
+ * Phase `wait-control-plane`: waits until the kubelet has started the static Pods and the control plane
+ * answers, as kubeadm of the minor does:
+ * - v1.20 - v1.28: the API server's /healthz through admin.conf
+ *   (`[apiclient] All control plane components are healthy after N seconds`);
+ * - v1.29+ (unverified boundary): first the kubelet's healthz (`[kubelet-check]`), then either the API
+ *   server's /livez (`[api-check]`) or, with WaitForAllControlPlaneComponents, every component
+ *   (`[control-plane-check]`: kube-apiserver /livez, kube-controller-manager /healthz,
+ *   kube-scheduler /livez, at the addresses and ports of their manifests).
+ * Progress is printed every 10 s with the elapsed time; on timeout kubeadm's troubleshooting hints.
+ * Inputs: timeouts (controlPlaneComponentHealthCheck, kubeletHealthCheck), the kubelet configuration
+ * (healthz address/port), component extraArgs (bind-address, secure-port). In dry-run it prints the
+ * files kubeadm prints at this point and waits for nothing.
+ */
+import * as https from "node:https";
+import { UserError } from "../lib/errors.ts";
+import { gateOn } from "../lib/features.ts";
+import { kubeletConfigObject } from "../lib/kubelet.ts";
+import type { Arg } from "../lib/model.ts";
+import { joinHostPort, lastArg } from "../lib/manifests/pod.ts";
+import { readTextIfExists } from "../lib/host.ts";
+import { tabIndent } from "../lib/yaml.ts";
+import { apiClient } from "./api.ts";
+import { type InitContext, onDisk, type Phase } from "./types.ts";
+
+/** Go's time.Duration printing for whole seconds (4m0s, 40s, 1h0m0s). */
+export function goDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+  return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
+}
+
+function elapsed(ms: number): string {
+  return ms < 1000 ? `${ms.toFixed(0)}ms` : `${(ms / 1000).toFixed(3)}s`;
+}
+
+async function printDryRunFiles(ctx: InitContext): Promise<void> {
+  const root = ctx.paths.root;
+  ctx.log.info(
+    `[dryrun] Wrote certificates, kubeconfig files and control plane manifests to the "${root}" directory`,
+  );
+  ctx.log.info(
+    "[dryrun] The certificates or kubeconfig files would not be printed due to their sensitive nature",
+  );
+  ctx.log.info(`[dryrun] Please examine the "${root}" directory for details about what would be written`);
+  const files = [
+    // kubeadm prints the control-plane manifests and the kubelet files; etcd.yaml is not among them.
+    ...["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((c) =>
+      `${ctx.paths.manifestsDir}/${c}.yaml`
+    ),
+    `${ctx.paths.kubeletDir}/config.yaml`,
+    `${ctx.paths.kubeletDir}/instance-config.yaml`,
+    `${ctx.paths.kubeletDir}/kubeadm-flags.env`,
+  ];
+  for (const f of files) {
+    const text = await readTextIfExists(onDisk(ctx, f));
+    if (text === undefined) continue;
+    ctx.log.info(`[dryrun] Would write file "${f}" with content:`);
+    ctx.log.info(tabIndent(text));
+  }
+}
+
+/** One GET; true on 200. TLS is not verified: the kubelet's and components' serving certificates are
+ * self-signed (kubeadm's component checks skip verification too); no credentials are sent. */
+function probe(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const u = new URL(url);
+    const done = (ok: boolean) => resolve(ok);
+    if (u.protocol === "http:") {
+      fetch(url, { signal: AbortSignal.timeout(5000) })
+        .then(async (r) => {
+          await r.body?.cancel();
+          done(r.status === 200);
+        })
+        .catch(() => done(false));
+      return;
+    }
+    const req = https.get(url, { rejectUnauthorized: false, timeout: 5000 }, (res) => {
+      res.resume();
+      done(res.statusCode === 200);
+    });
+    req.on("error", () => done(false));
+    req.on("timeout", () => {
+      req.destroy();
+      done(false);
+    });
+  });
+}
+
+/** Polls `check` until true or `timeoutS`; prints progress every 10 s; returns the elapsed ms. */
+async function pollUntil(
+  ctx: InitContext,
+  what: string,
+  timeoutS: number,
+  check: () => Promise<boolean>,
+): Promise<number> {
+  const start = performance.now();
+  let nextReport = 10_000;
+  for (;;) {
+    if (await check()) return performance.now() - start;
+    const spent = performance.now() - start;
+    if (spent >= timeoutS * 1000) throw timeoutError(ctx, what, timeoutS);
+    if (spent >= nextReport) {
+      ctx.log.info(`[wait-control-plane] Still waiting for ${what} (${Math.round(spent / 1000)}s elapsed)`);
+      nextReport += 10_000;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function timeoutError(ctx: InitContext, what: string, timeoutS: number): UserError {
+  const socket = ctx.cfg.nodeRegistration.criSocket || ctx.minor.defaultCRISocket;
+  return new UserError(
+    `timed out waiting for ${what} after ${goDuration(timeoutS)}\n\n` +
+      "Unfortunately, an error has occurred: the control plane did not become healthy in time.\n" +
+      "This error is likely caused by:\n" +
+      "\t- The kubelet is not running\n" +
+      "\t- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)\n\n" +
+      "If you are on a systemd-powered system, you can try to troubleshoot the error with the following commands:\n" +
+      "\t- 'systemctl status kubelet'\n" +
+      "\t- 'journalctl -xeu kubelet'\n\n" +
+      "Additionally, a control plane component may have crashed or exited when started by the container runtime.\n" +
+      "To troubleshoot, list all containers using your preferred container runtimes CLI.\n" +
+      "Here is one example how you may list all running Kubernetes containers by using crictl:\n" +
+      `\t- 'crictl --runtime-endpoint ${socket} ps -a | grep kube | grep -v pause'\n` +
+      "\tOnce you have found the failing container, you can inspect its logs with:\n" +
+      `\t- 'crictl --runtime-endpoint ${socket} logs CONTAINERID'`,
+  );
+}
+
+/** https://<bind-address>:<secure-port><path> of a component, from its extra args (kubeadm reads the manifest). */
+function componentURL(args: readonly Arg[], defaultPort: number, path: string): string {
+  const bind = lastArg(args, "bind-address") ?? "127.0.0.1";
+  const host = bind === "0.0.0.0" ? "127.0.0.1" : bind === "::" ? "::1" : bind;
+  return `https://${joinHostPort(host, lastArg(args, "secure-port") ?? defaultPort)}${path}`;
+}
+
+async function waitKubelet(ctx: InitContext): Promise<void> {
+  const kc = kubeletConfigObject(ctx.cfg, ctx.minor, { hostname: ctx.hostname, systemdResolved: false });
+  const url = `http://${
+    joinHostPort(String(kc.healthzBindAddress ?? "127.0.0.1"), Number(kc.healthzPort ?? 10248))
+  }/healthz`;
+  const t = ctx.cfg.cluster.timeouts.kubeletHealthCheck;
+  ctx.log.info(
+    `[kubelet-check] Waiting for a healthy kubelet at ${url}. This can take up to ${goDuration(t)}`,
+  );
+  const ms = await pollUntil(ctx, `the kubelet at ${url}`, t, () => probe(url));
+  ctx.log.info(`[kubelet-check] The kubelet is healthy after ${elapsed(ms)}`);
+}
+
+export const waitControlPlanePhase: Phase = {
+  name: "wait-control-plane",
+  short: "Wait for the control plane to start",
+  async run(ctx) {
+    if (ctx.dryRun) await printDryRunFiles(ctx);
+    const t = ctx.cfg.cluster.timeouts.controlPlaneComponentHealthCheck;
+    ctx.log.info(
+      `[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory ` +
+        `"${onDisk(ctx, ctx.paths.manifestsDir)}". This can take up to ${goDuration(t)}`,
+    );
+    if (ctx.dryRun) return;
+    const modern = ctx.minor.minor >= 29;
+    if (modern) await waitKubelet(ctx);
+    const client = await apiClient(ctx);
+    const api = (path: string) => {
+      let next = 10_000;
+      return client.waitHealthy(path, t * 1000, 500, (p) => {
+        if (p.elapsedMs < next) return;
+        next += 10_000;
+        ctx.log.info(
+          `[wait-control-plane] Still waiting for the API server ${path} (${
+            Math.round(p.elapsedMs / 1000)
+          }s elapsed, last: ${p.lastError})`,
+        );
+      }).catch((e) => {
+        if (e instanceof UserError && /did not answer healthy/.test(e.message)) {
+          throw timeoutError(ctx, `the API server (${e.message})`, t);
+        }
+        throw e;
+      });
+    };
+    if (!modern) {
+      const start = performance.now();
+      await api("/healthz");
+      ctx.log.info(
+        `[apiclient] All control plane components are healthy after ${
+          ((performance.now() - start) / 1000).toFixed(6)
+        } seconds`,
+      );
+      return;
+    }
+    const c = ctx.cfg.cluster;
+    if (!gateOn(ctx.cfg, ctx.minor, "WaitForAllControlPlaneComponents")) {
+      ctx.log.info(`[api-check] Waiting for a healthy API server. This can take up to ${goDuration(t)}`);
+      const start = performance.now();
+      await api("/livez");
+      ctx.log.info(`[api-check] The API server is healthy after ${elapsed(performance.now() - start)}`);
+      return;
+    }
+    ctx.log.info(
+      `[control-plane-check] Waiting for healthy control plane components. This can take up to ${
+        goDuration(t)
+      }`,
+    );
+    const ep = ctx.cfg.localAPIEndpoint;
+    const components: [string, () => Promise<unknown>][] = [
+      [
+        `kube-apiserver at https://${joinHostPort(ep.advertiseAddress, ep.bindPort)}/livez`,
+        () => api("/livez"),
+      ],
+      ...([
+        ["kube-controller-manager", componentURL(c.controllerManager.extraArgs, 10257, "/healthz")],
+        ["kube-scheduler", componentURL(c.scheduler.extraArgs, 10259, "/livez")],
+      ] as const).map(([name, url]) =>
+        [`${name} at ${url}`, () => pollUntil(ctx, `${name} at ${url}`, t, () => probe(url))] as [
+          string,
+          () => Promise<unknown>,
+        ]
+      ),
+    ];
+    for (const [what] of components) ctx.log.info(`[control-plane-check] Checking ${what}`);
+    const start = performance.now();
+    await Promise.all(components.map(async ([what, wait]) => {
+      await wait();
+      ctx.log.info(
+        `[control-plane-check] ${what.split(" at ")[0]} is healthy after ${
+          elapsed(performance.now() - start)
+        }`,
+      );
+    }));
+  },
+};
