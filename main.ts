@@ -91,7 +91,11 @@ function addInitFlags(cmd: Command): Command {
       "--token-ttl <duration>",
       "The duration before the token is automatically deleted (e.g. 1s, 2m, 3h); '0' means it never expires (default 24h0m0s)",
     )
-    .option("--upload-certs", "Upload control-plane certificates to the kubeadm-certs Secret");
+    .option("--upload-certs", "Upload control-plane certificates to the kubeadm-certs Secret")
+    .option(
+      "--rootfs <dir>",
+      "The path to the 'real' host root filesystem: every host file is read and written under it",
+    );
 }
 
 function phaseCommands(parent: Command, phases: readonly Phase[], words: string[]): void {

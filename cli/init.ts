@@ -69,6 +69,7 @@ async function prepare(o: Opts, log: Logger, given?: LoadedInit): Promise<{ ctx:
     dryRun: loaded.options.dryRun,
     dryRunDir: str(o.dryRunDir),
     kubeconfigDir: str(o.kubeconfigDir),
+    ...(str(o.rootfs) ? { rootfs: str(o.rootfs)! } : {}),
     log,
     options: loaded.options,
   });

@@ -3,6 +3,7 @@
  * DIR) and the command runner (it only says what it would run); nothing else branches on it.
  */
 import type { InitConfig } from "../lib/model.ts";
+import { UserError } from "../lib/errors.ts";
 import { parseVersion } from "../lib/model.ts";
 import { minorInfo } from "../lib/versions.ts";
 import type { Logger } from "../lib/log.ts";
@@ -16,6 +17,8 @@ export interface ContextOptions {
   readonly dryRun: boolean;
   /** Dry-run folder; a new temp folder when not given. */
   readonly dryRunDir?: string;
+  /** kubeadm's --rootfs: the host's root folder; every host path is read and written under it. */
+  readonly rootfs?: string;
   /** kubeadm's --kubeconfig-dir (phases); default /etc/kubernetes. */
   readonly kubeconfigDir?: string;
   readonly log: Logger;
@@ -41,7 +44,12 @@ export async function createInitContext(cfg: InitConfig, o: ContextOptions): Pro
   if (!version) throw new Error(`internal: unresolved version ${cfg.cluster.kubernetesVersion}`);
   // Bad patches fail here, before anything (even the dry-run folder) is written.
   const patches = await readPatches(cfg.patchesDirectory, version.minor);
-  let root = "";
+  const hostRoot = o.rootfs
+    ? await Deno.realPath(o.rootfs).catch(() => {
+      throw new UserError(`Invalid value for --rootfs: "${o.rootfs}" is not an existing folder`);
+    })
+    : "";
+  let root = hostRoot;
   if (o.dryRun) {
     root = o.dryRunDir ?? await Deno.makeTempDir({ prefix: "kadm-init-dryrun" });
     await Deno.mkdir(root, { recursive: true });
@@ -54,6 +62,7 @@ export async function createInitContext(cfg: InitConfig, o: ContextOptions): Pro
     dryRun: o.dryRun,
     paths: {
       root,
+      hostRoot,
       kubeconfigDir: o.kubeconfigDir ?? "/etc/kubernetes",
       manifestsDir: "/etc/kubernetes/manifests",
       kubeletDir: "/var/lib/kubelet",
@@ -64,7 +73,7 @@ export async function createInitContext(cfg: InitConfig, o: ContextOptions): Pro
     keys: o.keys ?? webCryptoKeySource(),
     now: o.now ?? new Date(),
     hostname: hostname(),
-    hostPathExists: exists,
+    hostPathExists: (p) => exists(hostRoot + p),
     cache: new Map(),
     patches,
     options: o.options ?? { uploadCerts: false, skipTokenPrint: false, skipCertificateKeyPrint: false },

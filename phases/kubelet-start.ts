@@ -31,7 +31,7 @@ const DROPIN_DIRS = ["/etc/systemd/system/kubelet.service.d", "/usr/lib/systemd/
 async function hasDropIn(ctx: InitContext): Promise<boolean> {
   for (const dir of DROPIN_DIRS) {
     try {
-      for await (const e of Deno.readDir(ctx.dryRun ? dir : onDisk(ctx, dir))) {
+      for await (const e of Deno.readDir(ctx.dryRun ? ctx.paths.hostRoot + dir : onDisk(ctx, dir))) {
         if (e.name.endsWith(".conf")) return true;
       }
     } catch (e) {

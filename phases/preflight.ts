@@ -63,4 +63,4 @@ export function makePreflightPhase(hostFor: (ctx: InitContext) => PreflightHost)
   };
 }
 
-export const preflightPhase: Phase = makePreflightPhase(() => realPreflightHost());
+export const preflightPhase: Phase = makePreflightPhase((ctx) => realPreflightHost(ctx.paths.hostRoot));

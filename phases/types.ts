@@ -12,8 +12,10 @@ import type { KeySource } from "../lib/pki/keys.ts";
 import type { Patches } from "./patches.ts";
 
 export interface Paths {
-  /** Prefix for every file written: "" on the host, the dry-run folder in dry-run. */
+  /** Prefix for every file written: "" on the host, the dry-run folder in dry-run, or --rootfs. */
   readonly root: string;
+  /** Prefix for host facts read (sockets, CA folders, /proc): "" on the host, or --rootfs. */
+  readonly hostRoot: string;
   /** Where kubeconfig files go (kubeadm's --kubeconfig-dir), as seen on the host: /etc/kubernetes. */
   readonly kubeconfigDir: string;
   /** /etc/kubernetes/manifests */

@@ -127,6 +127,7 @@ export function testContext(o: TestContextOptions): InitContext & { log: ReturnT
     dryRun: o.dryRun ?? false,
     paths: {
       root: o.root,
+      hostRoot: "",
       kubeconfigDir: "/etc/kubernetes",
       manifestsDir: "/etc/kubernetes/manifests",
       kubeletDir: "/var/lib/kubelet",
