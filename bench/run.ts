@@ -38,6 +38,23 @@ function config(alg: EncryptionAlgorithm) {
   return loadInitConfig({ configText, configPath: "bench.yaml", host: HOST }).cfg;
 }
 
+/** The whole offline half in-process (dry-run into a temp folder): certs, kubeconfig, etcd,
+ * control-plane, kubelet-start. */
+async function offlineHalf(alg: EncryptionAlgorithm): Promise<number> {
+  const dir = await Deno.makeTempDir({ prefix: "kadm-bench-" });
+  try {
+    const t0 = performance.now();
+    const ctx = await createInitContext(config(alg), { dryRun: true, dryRunDir: dir, log: memoryLogger() });
+    const tree = initPhases(ctx.minor);
+    for (const p of ["certs", "kubeconfig", "etcd", "control-plane", "kubelet-start"]) {
+      await runSelected(tree, [p], ctx);
+    }
+    return performance.now() - t0;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 async function inProcess(alg: EncryptionAlgorithm, concurrent: boolean): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "kadm-bench-" });
   try {
@@ -98,6 +115,16 @@ for (const alg of ["RSA-2048", "ECDSA-P256"] as const) {
       } ms | ${(Deno.memoryUsage().rss / 1048576).toFixed(0)} MiB (rss after) |`,
     );
   }
+}
+for (const alg of ["RSA-2048", "ECDSA-P256"] as const) {
+  await offlineHalf(alg);
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) times.push(await offlineHalf(alg));
+  rows.push(
+    `| in-process offline half (certs, kubeconfig, etcd, control-plane, kubelet-start) | ${alg} | concurrent | ${
+      median(times).toFixed(0)
+    } ms | ${(Deno.memoryUsage().rss / 1048576).toFixed(0)} MiB (rss after) |`,
+  );
 }
 for (const alg of ["RSA-2048", "ECDSA-P256"] as const) {
   const walls: number[] = [];
