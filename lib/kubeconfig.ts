@@ -171,48 +171,70 @@ export interface KubeconfigCluster {
   readonly caFile?: string;
 }
 
-/** Reads the current-context cluster; `path` names the file in errors. */
-export function parseKubeconfig(text: string, path: string): KubeconfigCluster {
+type Rec = Record<string, unknown>;
+
+/** A kubeconfig's current context: its cluster entry and, when it names one, its user entry. */
+export interface CurrentContext {
+  readonly cluster: Rec;
+  readonly userName?: string;
+  readonly user?: Rec;
+}
+
+/** Parses a kubeconfig and finds its current context; `path` names the file in errors. */
+export function currentContext(text: string, path: string): CurrentContext {
   let doc: unknown;
   try {
     doc = parse(text);
   } catch (e) {
     throw new UserError(`Invalid kubeconfig file ${path}: not YAML: delete it or fix it`, { cause: e });
   }
-  const obj = (doc ?? {}) as Record<string, unknown>;
+  const obj = (doc ?? {}) as Rec;
   const current = obj["current-context"];
   const named = (list: unknown, name: unknown) =>
-    Array.isArray(list)
-      ? list.find((e) => (e as Record<string, unknown>)?.name === name) as Record<string, unknown>
-      : undefined;
-  const context = named(obj.contexts, current)?.context as Record<string, unknown> | undefined;
+    Array.isArray(list) ? list.find((e) => (e as Rec)?.name === name) as Rec | undefined : undefined;
+  const context = named(obj.contexts, current)?.context as Rec | undefined;
   if (!context) {
     throw new UserError(
       `Invalid kubeconfig file ${path}: current-context "${current}" is not among its contexts`,
     );
   }
-  const cluster = named(obj.clusters, context.cluster)?.cluster as Record<string, unknown> | undefined;
+  const cluster = named(obj.clusters, context.cluster)?.cluster as Rec | undefined;
   if (!cluster) {
     throw new UserError(
       `Invalid kubeconfig file ${path}: cluster "${context.cluster}" of the current context is missing`,
     );
   }
+  const userName = context.user;
+  if (typeof userName !== "string" || userName === "") return { cluster };
+  const user = named(obj.users, userName)?.user as Rec | undefined;
+  if (!user) {
+    throw new UserError(
+      `Invalid kubeconfig file ${path}: user "${userName}" of the current context is missing`,
+    );
+  }
+  return { cluster, userName, user };
+}
+
+/** Reads the current-context cluster; `path` names the file in errors. */
+export function parseKubeconfig(text: string, path: string): KubeconfigCluster {
+  const { cluster } = currentContext(text, path);
   const data = cluster["certificate-authority-data"];
   const file = cluster["certificate-authority"];
   return {
     server: String(cluster.server ?? ""),
-    ...(typeof data === "string" && data !== "" ? { caData: atobText(data, path) } : {}),
+    ...(typeof data === "string" && data !== ""
+      ? { caData: base64Text(data, path, "certificate-authority-data") }
+      : {}),
     ...(typeof file === "string" && file !== "" ? { caFile: file } : {}),
   };
 }
 
-function atobText(b64: string, path: string): string {
+/** Decodes a base64 field of a kubeconfig (certificate and key data) as text. */
+export function base64Text(b64: string, path: string, field: string): string {
   try {
     return new TextDecoder().decode(Uint8Array.from(atob(b64.replace(/\s+/g, "")), (c) => c.charCodeAt(0)));
   } catch (e) {
-    throw new UserError(`Invalid kubeconfig file ${path}: certificate-authority-data is not base64`, {
-      cause: e,
-    });
+    throw new UserError(`Invalid kubeconfig file ${path}: ${field} is not base64`, { cause: e });
   }
 }
 

@@ -3,8 +3,7 @@
  * client-certificate(-data), client-key(-data), token / tokenFile. Pure: file references are returned
  * as paths for the caller to read.
  */
-import { parse } from "yaml";
-import { UserError } from "../errors.ts";
+import { base64Text, currentContext } from "../kubeconfig.ts";
 
 export interface KubeconfigUser {
   readonly certData?: string;
@@ -16,37 +15,12 @@ export interface KubeconfigUser {
 }
 
 export function kubeconfigUser(text: string, path: string): KubeconfigUser {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw new UserError(`Invalid kubeconfig file ${path}: not YAML: delete it or fix it`, { cause: e });
-  }
-  const obj = (doc ?? {}) as Record<string, unknown>;
-  const named = (list: unknown, name: unknown) =>
-    Array.isArray(list)
-      ? list.find((e) => (e as Record<string, unknown>)?.name === name) as Record<string, unknown> | undefined
-      : undefined;
-  const context = named(obj.contexts, obj["current-context"])?.context as Record<string, unknown> | undefined;
-  const userName = context?.user;
-  if (userName === undefined || userName === "") return {};
-  const user = named(obj.users, userName)?.user as Record<string, unknown> | undefined;
-  if (!user) {
-    throw new UserError(
-      `Invalid kubeconfig file ${path}: user "${userName}" of the current context is missing`,
-    );
-  }
+  const { user, userName } = currentContext(text, path);
+  if (!user) return {};
   const str = (k: string) => (typeof user[k] === "string" && user[k] !== "" ? user[k] as string : undefined);
   const data = (k: string) => {
     const v = str(k);
-    if (v === undefined) return undefined;
-    try {
-      return new TextDecoder().decode(Uint8Array.from(atob(v.replace(/\s+/g, "")), (c) => c.charCodeAt(0)));
-    } catch (e) {
-      throw new UserError(`Invalid kubeconfig file ${path}: users[${userName}].${k} is not base64`, {
-        cause: e,
-      });
-    }
+    return v === undefined ? undefined : base64Text(v, path, `users[${userName}].${k}`);
   };
   const out: Record<string, string | undefined> = {
     certData: data("client-certificate-data"),
