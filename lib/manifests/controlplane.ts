@@ -164,16 +164,23 @@ function authzModes(user: string | undefined): string {
   return modes.length > 0 ? modes.join(",") : "Node,RBAC";
 }
 
-function controllerManagerArgs(cfg: InitConfig, info: MinorInfo, host: ManifestHostFacts): string[] {
-  const c = cfg.cluster;
-  const pki = c.certificatesDir;
-  const kubeconfig = `${KUBERNETES_DIR}/controller-manager.conf`;
-  const args: Arg[] = [
+/** What kube-controller-manager and kube-scheduler share: local bind, leader election, their kubeconfig. */
+function componentArgs(kubeconfig: string): Arg[] {
+  return [
     { name: "bind-address", value: "127.0.0.1" },
     { name: "leader-elect", value: "true" },
     { name: "kubeconfig", value: kubeconfig },
     { name: "authentication-kubeconfig", value: kubeconfig },
     { name: "authorization-kubeconfig", value: kubeconfig },
+  ];
+}
+
+function controllerManagerArgs(cfg: InitConfig, info: MinorInfo, host: ManifestHostFacts): string[] {
+  const c = cfg.cluster;
+  const pki = c.certificatesDir;
+  const kubeconfig = `${KUBERNETES_DIR}/controller-manager.conf`;
+  const args: Arg[] = [
+    ...componentArgs(kubeconfig),
     { name: "client-ca-file", value: `${pki}/ca.crt` },
     { name: "requestheader-client-ca-file", value: `${pki}/front-proxy-ca.crt` },
     { name: "root-ca-file", value: `${pki}/ca.crt` },
@@ -197,13 +204,7 @@ function controllerManagerArgs(cfg: InitConfig, info: MinorInfo, host: ManifestH
 
 function schedulerArgs(cfg: InitConfig, info: MinorInfo): string[] {
   const kubeconfig = `${KUBERNETES_DIR}/scheduler.conf`;
-  const args: Arg[] = [
-    { name: "bind-address", value: "127.0.0.1" },
-    { name: "leader-elect", value: "true" },
-    { name: "kubeconfig", value: kubeconfig },
-    { name: "authentication-kubeconfig", value: kubeconfig },
-    { name: "authorization-kubeconfig", value: kubeconfig },
-  ];
+  const args = componentArgs(kubeconfig);
   if (info.componentPortZero) setArg(args, "port", "0");
   return ["kube-scheduler", ...argumentsToCommand(args, cfg.cluster.scheduler.extraArgs)];
 }
