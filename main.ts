@@ -8,7 +8,7 @@ import { UserError } from "./lib/errors.ts";
 import { consoleLogger } from "./lib/log.ts";
 import { runInit, runInitPhase } from "./cli/init.ts";
 import { configImagesList, configMigrate, configPrintInitDefaults } from "./cli/config.ts";
-import { tokenGenerate } from "./cli/token.ts";
+import { tokenCreate, tokenDelete, tokenGenerate, tokenList } from "./cli/token.ts";
 import { versionText } from "./cli/version.ts";
 import { initPhases } from "./phases/mod.ts";
 import { phaseHelp } from "./phases/runner.ts";
@@ -176,8 +176,56 @@ export function buildCli(): Command {
     .action(async (o: Record<string, unknown>, c: Command) => await configImagesList(o, c));
 
   const token = program.command("token").description("Manage bootstrap tokens");
-  token.command("generate").description(
-    "Generate and print a bootstrap token, but do not create it on the server",
+  const apiFlags = (cmd: Command) =>
+    cmd
+      .option(
+        "--kubeconfig <file>",
+        "The kubeconfig file to use when talking to the cluster (default: the first of $KUBECONFIG, " +
+          "~/.kube/config and /etc/kubernetes/admin.conf that exists)",
+      )
+      .option("--dry-run", "Whether to enable dry-run mode or not");
+  apiFlags(token); // kubeadm's persistent flags: also accepted before the subcommand
+  apiFlags(
+    token.command("create").description("Create bootstrap tokens on the server")
+      .argument("[token]", "The token to write ([a-z0-9]{6}.[a-z0-9]{16}); random when left out"),
+  )
+    .option(
+      "--ttl <duration>",
+      "The duration before the token is automatically deleted (e.g. 1s, 2m, 3h); '0' means it never expires (default 24h0m0s)",
+    )
+    .option(
+      "--usages <list>",
+      "Describes the ways in which this token can be used; valid options: signing,authentication (default signing,authentication)",
+      list,
+    )
+    .option(
+      "--groups <list>",
+      "Extra groups that this token will authenticate as when used for authentication; each must match " +
+        "system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9] (default system:bootstrappers:kubeadm:default-node-token)",
+      list,
+    )
+    .option("--description <text>", "A human friendly description of how this token is used")
+    .option(
+      "--print-join-command",
+      "Instead of printing only the token, print the full 'kubeadm join' command needed to join the cluster using the token",
+    )
+    .option(
+      "--certificate-key <hex>",
+      "With --print-join-command, print the control-plane join command with this certificate key",
+    )
+    .action(async (t: string | undefined, _o, c: Command) => await tokenCreate(t, c.optsWithGlobals()));
+  apiFlags(token.command("list").description("List bootstrap tokens on the server"))
+    .option("-o, --output <format>", "Output format: text, json or yaml", "text")
+    .action(async (_o, c: Command) => await tokenList(c.optsWithGlobals()));
+  apiFlags(
+    token.command("delete").description("Delete bootstrap tokens on the server")
+      .argument("[tokens...]", "Tokens ([a-z0-9]{6}.[a-z0-9]{16}) or token IDs ([a-z0-9]{6}) to delete"),
+  )
+    .action(async (ids: string[], _o, c: Command) => await tokenDelete(ids, c.optsWithGlobals()));
+  apiFlags(
+    token.command("generate").description(
+      "Generate and print a bootstrap token, but do not create it on the server",
+    ),
   )
     .action(() => tokenGenerate());
 
