@@ -14,16 +14,24 @@ export interface JoinCommandInput {
   readonly controlPlane: boolean;
   /** Printed with --control-plane when certificates were uploaded (undefined: not uploaded or withheld). */
   readonly certificateKey?: string;
+  /** Continuation indent: four spaces up to v1.20, a tab from v1.21 (kubernetes#97413). */
+  readonly indent?: string;
+}
+
+/** The continuation indent of kubeadm's join command template for a minor. */
+export function joinIndent(minor: number): string {
+  return minor >= 21 ? "\t" : "    ";
 }
 
 /** kubeadm's join command template, including its trailing spaces. */
 export function joinCommand(j: JoinCommandInput): string {
   const token = j.token ?? "<value withheld>";
+  const indent = j.indent ?? "    ";
   let out = `kubeadm join ${j.endpoint} --token ${token} \\\n`;
-  for (const h of j.caCertHashes) out += `    --discovery-token-ca-cert-hash ${h} \\\n`;
+  for (const h of j.caCertHashes) out += `${indent}--discovery-token-ca-cert-hash ${h} \\\n`;
   out = out.replace(/\\\n$/, "");
   if (j.controlPlane) {
-    out += "\\\n    --control-plane ";
+    out += `\\\n${indent}--control-plane `;
     if (j.certificateKey) out += `--certificate-key ${j.certificateKey}`;
   }
   return out;
@@ -44,11 +52,13 @@ export interface BannerInput {
 
 /** The success banner with the join commands. */
 export function initDoneBanner(b: BannerInput): string {
+  const indent = joinIndent(b.minor);
   const worker = joinCommand({
     endpoint: b.endpoint,
     token: b.token,
     caCertHashes: b.caCertHashes,
     controlPlane: false,
+    indent,
   });
   let cp = "";
   if (b.hasControlPlaneEndpoint) {
@@ -57,6 +67,7 @@ export function initDoneBanner(b: BannerInput): string {
       token: b.token,
       caCertHashes: b.caCertHashes,
       controlPlane: true,
+      indent,
       ...(b.uploadCerts && b.certificateKey ? { certificateKey: b.certificateKey } : {}),
     });
     cp = b.uploadCerts

@@ -32,7 +32,8 @@ Deno.test("the control-plane join is printed only with a controlPlaneEndpoint, w
   };
   assertNotMatch(initDoneBanner({ ...base, hasControlPlaneEndpoint: false }), /--control-plane/);
   const text = initDoneBanner({ ...base, hasControlPlaneEndpoint: true });
-  assertMatch(text, /\\\n    --control-plane --certificate-key a{64}\n/);
+  assertMatch(text, /\\\n\t--control-plane --certificate-key a{64}\n/);
+  assertMatch(text, /--token abcdef.0123456789abcdef \\\n\t--discovery-token-ca-cert-hash /);
   assertMatch(text, /uploaded-certs will be deleted in two hours/);
 });
 
