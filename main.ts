@@ -10,6 +10,8 @@ import { runInit, runInitPhase } from "./cli/init.ts";
 import { configImagesList, configMigrate, configPrintInitDefaults } from "./cli/config.ts";
 import { tokenCreate, tokenDelete, tokenGenerate, tokenList } from "./cli/token.ts";
 import { versionText } from "./cli/version.ts";
+import { runReset, runResetPhaseCmd } from "./cli/reset.ts";
+import { certsRenew, type RenewOptions } from "./cli/certs.ts";
 import { initPhases } from "./phases/mod.ts";
 import { phaseHelp } from "./phases/runner.ts";
 import { minorInfo, NEWEST_MINOR } from "./lib/versions.ts";
@@ -228,6 +230,69 @@ export function buildCli(): Command {
     ),
   )
     .action(() => tokenGenerate());
+
+  const certs = program.command("certs").description("Commands related to handling kubernetes certificates");
+  certs.command("renew").description(
+    "Renew leaf certificates (kubeadm's certs renew): same subject, SANs and key, new validity; never a CA",
+  )
+    .argument("<names...>", "Certificates to renew (apiserver, etcd-server, ...), or all")
+    .option("--cert-dir <dir>", "The path where the certificates are stored (default /etc/kubernetes/pki)")
+    .option("--rootfs <dir>", "The path to the 'real' host root filesystem")
+    .action(async (names: string[], o: RenewOptions) => await certsRenew(names, o));
+
+  // --- reset (cli/reset.ts) ---
+  const resetFlags = (cmd: Command) =>
+    cmd
+      .option(
+        "--cert-dir <dir>",
+        "The path to the directory where the certificates are stored. If specified, clean this directory. (default /etc/kubernetes/pki)",
+      )
+      .option("--cleanup-tmp-dir", 'Cleanup the "/etc/kubernetes/tmp" directory (v1.26+)')
+      .option("--cri-socket <socket>", "Path to the CRI socket to connect (detected when empty)")
+      .option("--dry-run", "Don't apply any changes; just output what would be done")
+      .option("-f, --force", "Reset the node without prompting for confirmation")
+      .option(
+        "--ignore-preflight-errors <checks>",
+        "A list of checks whose errors will be shown as warnings; 'all' ignores errors from all checks",
+        list,
+      )
+      .option(
+        "--kubeconfig <file>",
+        "The kubeconfig file to use when talking to the cluster (default /etc/kubernetes/admin.conf)",
+      )
+      .option("--rootfs <dir>", "The path to the 'real' host root filesystem: every host path is under it")
+      .addOption(
+        new Option("--skip-preflight-checks", "Deprecated: same as --ignore-preflight-errors=all").hideHelp(),
+      );
+  const reset = resetFlags(
+    program.command("reset").description(
+      "Performs a best effort revert of changes made to this host by 'kadm init'",
+    ),
+  )
+    .option("--skip-phases <phases>", "List of phases to be skipped", list)
+    .addHelpText(
+      "after",
+      '\nThe "reset" command executes the following phases:\n' +
+        "  preflight           Run reset pre-flight checks\n" +
+        "  remove-etcd-member  Remove a local etcd member.\n" +
+        "  cleanup-node        Run cleanup node.\n" +
+        "(v1.20 - v1.22 also run update-cluster-status after preflight)\n",
+    )
+    .action(async (_o, c: Command) => await runReset(optsOf(c)));
+  const resetPhase = reset.command("phase").description(
+    "Use this command to invoke single phase of the reset workflow",
+  );
+  for (
+    const [name, short] of [
+      ["preflight", "Run reset pre-flight checks"],
+      ["update-cluster-status", "Remove this node from the ClusterStatus object (v1.20 - v1.22)"],
+      ["remove-etcd-member", "Remove a local etcd member."],
+      ["cleanup-node", "Run cleanup node."],
+    ] as const
+  ) {
+    resetFlags(resetPhase.command(name).description(short))
+      .action(async (_o, c: Command) => await runResetPhaseCmd(name, optsOf(c)));
+  }
 
   program.command("version").description("Print the version of kadm")
     .option("-o, --output <format>", "Output format; available options are 'yaml', 'json' and 'short'")

@@ -6,7 +6,8 @@ import { dirname, join } from "node:path";
 
 /** Writes `data` to `path` atomically: a dot-named temp file in the same folder (the kubelet
  * ignores dot files in the manifests folder), fsync, rename over the target, fsync the folder.
- * Creates missing parent folders with `dirMode`. */
+ * Creates missing parent folders with `dirMode`. Temp files of the same target that a killed run left
+ * are removed first, so a re-run leaves no stray temp file. */
 export async function writeFileAtomic(
   path: string,
   data: Uint8Array | string,
@@ -15,6 +16,7 @@ export async function writeFileAtomic(
   const dir = dirname(path);
   await Deno.mkdir(dir, { recursive: true, mode: opts.dirMode ?? 0o755 });
   const base = path.slice(dir.length + 1);
+  await removeStaleTemps(dir, base);
   const rand = crypto.getRandomValues(new Uint32Array(2));
   const tmp = join(dir, `.${base}.kadm-${rand[0]!.toString(36)}${rand[1]!.toString(36)}.tmp`);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -35,6 +37,16 @@ export async function writeFileAtomic(
     throw e;
   }
   await syncDir(dir);
+}
+
+/** Temp files of `base` that a killed earlier run left behind (`.<base>.kadm-<random>.tmp`). */
+async function removeStaleTemps(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.kadm-`;
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".tmp")) {
+      await Deno.remove(join(dir, e.name)).catch(() => {});
+    }
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -117,19 +129,35 @@ export function hostname(): string {
 
 export type WriteOutcome = "created" | "updated" | "unchanged";
 
+/** What a conditional write did, with the previous content when it replaced a file. */
+export interface WriteResult {
+  readonly outcome: WriteOutcome;
+  /** The bytes that were on disk before an "updated" write. */
+  readonly previous?: Uint8Array;
+}
+
 /** Writes atomically only when the content differs from what is on disk (idempotent re-runs). */
 export async function writeIfChanged(
   path: string,
   data: string | Uint8Array,
   opts: { mode: number; dirMode?: number },
 ): Promise<WriteOutcome> {
+  return (await replaceIfChanged(path, data, opts)).outcome;
+}
+
+/** writeIfChanged that also returns what it replaced (re-runs print the difference). */
+export async function replaceIfChanged(
+  path: string,
+  data: string | Uint8Array,
+  opts: { mode: number; dirMode?: number },
+): Promise<WriteResult> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const old = await readIfExists(path);
   if (old !== undefined && old.length === bytes.length && old.every((b, i) => b === bytes[i])) {
     const st = await Deno.stat(path);
     if (st.mode !== null && (st.mode & 0o777) !== opts.mode) await Deno.chmod(path, opts.mode);
-    return "unchanged";
+    return { outcome: "unchanged" };
   }
   await writeFileAtomic(path, bytes, opts);
-  return old === undefined ? "created" : "updated";
+  return old === undefined ? { outcome: "created" } : { outcome: "updated", previous: old };
 }

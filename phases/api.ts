@@ -30,6 +30,15 @@ function kubeconfigClient(ctx: InitContext, file: string): Promise<KubeClient> {
   });
 }
 
+/**
+ * The client wait-control-plane polls health with: admin.conf as it is, without ensuring the
+ * cluster-admins binding (kubeadm's WaitControlPlaneClient), since creating that binding needs a
+ * running API server and must not cut the health wait short to one API-call timeout.
+ */
+export function healthClient(ctx: InitContext): Promise<KubeClient> {
+  return kubeconfigClient(ctx, "admin.conf");
+}
+
 /** The client for the API phases (admin.conf; v1.29+: with the cluster-admins binding ensured). */
 export function apiClient(ctx: InitContext): Promise<KubeClient> {
   return memo(ctx, "api:client", async () => {

@@ -11,11 +11,26 @@
  * verifies against its CA and covers the SANs asked for; a CA is never overwritten. External CA
  * (crt without key): its leaves must all exist and verify. The parent run checks every existing
  * file before any sub-phase writes.
+ * kadm's record (lib/state.ts, <certificatesDir>/.kadm-state.json) gets each pair's fingerprints before
+ * the pair is written: a key left without its certificate by an interrupted run is kadm's and is
+ * generated again; a CA certificate kadm generated is never taken for an external CA. A kept leaf
+ * within 30 days of expiry is warned about (`kadm certs renew` renews it).
  */
 import type { InitContext, Phase } from "./types.ts";
-import { memo, onDisk } from "./types.ts";
+import { memo } from "./types.ts";
 import { UserError } from "../lib/errors.ts";
 import { readTextIfExists, writeFileAtomic } from "../lib/host.ts";
+import { fingerprint, keyFingerprint } from "../lib/state.ts";
+import {
+  cachedPair,
+  certDir,
+  type Pair,
+  recordGenerated,
+  rememberPair,
+  RENEW_WARN_DAYS,
+} from "./certs-pairs.ts";
+
+export { cachedPair, certDir, loadPair, RENEW_WARN_DAYS } from "./certs-pairs.ts";
 import { CERTS, type CertSpec, certSpecs, SA, serialFor, validityFor } from "../lib/pki/specs.ts";
 import { parsePrivateKeyPem, privateKeyToPem, publicKeyOf, publicKeyToPem } from "../lib/pki/keys.ts";
 import {
@@ -24,49 +39,11 @@ import {
   createCertificate,
   isCA,
   isSignedBy,
-  keyMatchesCert,
   missingSANs,
-  parseCertsPem,
 } from "../lib/pki/certs.ts";
 
 const CRT_MODE = 0o644;
 const KEY_MODE = 0o600;
-
-/** A certificate and key as found on disk (either may be missing). */
-interface Pair {
-  readonly crtPath: string;
-  readonly keyPath: string;
-  readonly cert?: Certificate;
-  readonly keys?: CryptoKeyPair;
-}
-
-export function certDir(ctx: InitContext): string {
-  return onDisk(ctx, ctx.cfg.cluster.certificatesDir);
-}
-
-/** Reads <base>.crt and <base>.key; a lone key is an error, a lone crt too unless `keylessOK` (a CA). */
-export async function loadPair(dir: string, baseName: string, keylessOK: boolean): Promise<Pair> {
-  const crtPath = `${dir}/${baseName}.crt`, keyPath = `${dir}/${baseName}.key`;
-  const [crt, key] = await Promise.all([readTextIfExists(crtPath), readTextIfExists(keyPath)]);
-  if (key !== undefined && crt === undefined) {
-    throw new UserError(
-      `Found ${keyPath} but not ${crtPath}: a key is only usable with its certificate; restore ${crtPath} or delete ${keyPath} so both are generated`,
-    );
-  }
-  if (crt !== undefined && key === undefined && !keylessOK) {
-    throw new UserError(
-      `Found ${crtPath} but not ${keyPath}: a certificate is only usable with its key; restore ${keyPath} or delete ${crtPath} so both are generated`,
-    );
-  }
-  const cert = crt === undefined ? undefined : parseCertsPem(crt, crtPath)[0]!;
-  const keys = key === undefined ? undefined : await parsePrivateKeyPem(key, keyPath);
-  if (cert && keys && !(await keyMatchesCert(keys, cert))) {
-    throw new UserError(
-      `The key ${keyPath} does not belong to the certificate ${crtPath}: restore the matching pair or delete both so they are generated`,
-    );
-  }
-  return { crtPath, keyPath, ...(cert ? { cert } : {}), ...(keys ? { keys } : {}) };
-}
 
 function checkIsCA(ca: Pair & { cert: Certificate }): void {
   if (!isCA(ca.cert)) {
@@ -95,6 +72,17 @@ async function checkLeaf(
       } now asked for: delete ${leaf.crtPath} and ${leaf.keyPath} so kadm signs a new one, or drop those SANs from the configuration`,
     );
   }
+}
+
+/** A kept leaf that expires within RENEW_WARN_DAYS: a warning naming the file, the date and the fix. */
+function warnExpiring(ctx: InitContext, spec: CertSpec, crtPath: string, cert: Certificate): void {
+  const left = cert.notAfter.getTime() - ctx.now.getTime();
+  if (left <= 0 || left > RENEW_WARN_DAYS * 86_400_000) return;
+  ctx.log.warn(
+    `[certs] WARNING: the certificate ${crtPath} expires on ${cert.notAfter.toISOString()} (in ${
+      Math.floor(left / 86_400_000)
+    } days): renew it with 'kadm certs renew ${spec.name}'`,
+  );
 }
 
 function warnPeriod(ctx: InitContext, name: string, cert: Certificate): void {
@@ -134,20 +122,6 @@ export async function preflightCerts(ctx: InitContext): Promise<{ certs: CertSpe
     }
   }
   return { certs: toGenerate, sa: (await saState(dir)) === "generate" };
-}
-
-/** loadPair, once per run and path (sub-phases share the CAs the parent already parsed). */
-export function cachedPair(ctx: InitContext, baseName: string, keylessOK: boolean): Promise<Pair> {
-  const dir = certDir(ctx);
-  return memo(ctx, `pair:${dir}/${baseName}:${keylessOK}`, () => loadPair(dir, baseName, keylessOK));
-}
-
-/** Records a pair this run wrote, so later phases need not read it back. */
-function rememberPair(ctx: InitContext, baseName: string, pair: Required<Pair>): void {
-  const dir = certDir(ctx);
-  for (const keylessOK of [true, false]) {
-    ctx.cache.set(`pair:${dir}/${baseName}:${keylessOK}`, Promise.resolve(pair));
-  }
 }
 
 function externalCAError(leaf: Pair, ca: Pair): UserError {
@@ -190,6 +164,11 @@ interface Prepared {
 async function writeKeyAndCert(ctx: InitContext, spec: CertSpec, p: Prepared) {
   const dir = certDir(ctx);
   const keyPath = `${dir}/${spec.baseName}.key`, crtPath = `${dir}/${spec.baseName}.crt`;
+  await recordGenerated(ctx, spec.baseName, {
+    kind: spec.isCA ? "ca" : "leaf",
+    key: await keyFingerprint(p.keys.publicKey),
+    cert: await fingerprint(p.cert.rawData),
+  });
   await writeFileAtomic(keyPath, p.keyPem, { mode: KEY_MODE });
   await writeFileAtomic(crtPath, certToPem(p.cert), { mode: CRT_MODE });
   rememberPair(ctx, spec.baseName, { crtPath, keyPath, cert: p.cert, keys: p.keys });
@@ -255,8 +234,16 @@ async function runCA(ctx: InitContext, spec: CertSpec): Promise<void> {
     return;
   }
   const made = await prepare(ctx, spec);
+  logOrphan(ctx, ca);
   ctx.log.info(`[certs] Generating "${spec.baseName}" certificate and key`);
   await writeKeyAndCert(ctx, spec, made);
+}
+
+function logOrphan(ctx: InitContext, pair: Pair): void {
+  if (!pair.orphanKey) return;
+  ctx.log.info(
+    `[certs] Found ${pair.keyPath} without its certificate, left by an interrupted kadm run: generating both again`,
+  );
 }
 
 async function runLeaf(ctx: InitContext, spec: CertSpec): Promise<void> {
@@ -274,11 +261,13 @@ async function runLeaf(ctx: InitContext, spec: CertSpec): Promise<void> {
   if (leaf.cert) {
     await checkLeaf(spec, { ...leaf, cert: leaf.cert }, { ...ca, cert: ca.cert });
     warnPeriod(ctx, spec.baseName, leaf.cert);
+    warnExpiring(ctx, spec, leaf.crtPath, leaf.cert);
     ctx.log.info(`[certs] Using existing ${spec.baseName} certificate and key on disk`);
     return;
   }
   if (!ca.keys) throw externalCAError(leaf, ca);
   const made = await prepare(ctx, spec);
+  logOrphan(ctx, leaf);
   ctx.log.info(`[certs] Generating "${spec.baseName}" certificate and key`);
   await writeKeyAndCert(ctx, spec, made);
   if (spec.usages.includes("serverAuth")) {
@@ -306,6 +295,7 @@ async function runSA(ctx: InitContext): Promise<void> {
   }
   const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
   ctx.log.info(`[certs] Generating "sa" key and public key`);
+  await recordGenerated(ctx, SA.name, { kind: "key", key: await keyFingerprint(keys.publicKey) });
   await writeFileAtomic(keyPath, await privateKeyToPem(keys.privateKey), { mode: KEY_MODE });
   await writeFileAtomic(pubPath, await publicKeyToPem(keys.publicKey), { mode: KEY_MODE });
 }

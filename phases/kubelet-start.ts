@@ -7,6 +7,7 @@
  * /var/lib/kubelet/instance-config.yaml (minors with NodeLocalCRISocket), the systemd drop-in
  * /etc/systemd/system/kubelet.service.d/10-kubeadm.conf only where no drop-in exists, then
  * `systemctl daemon-reload && systemctl restart kubelet` where systemd runs (a warning elsewhere).
+ * Re-runs: a file that differs from the config is replaced atomically and the difference printed.
  */
 import {
   KUBELET_DROPIN,
@@ -14,10 +15,10 @@ import {
   renderInstanceConfig,
   renderKubeletFlagsEnv,
 } from "../lib/kubelet.ts";
-import { writeIfChanged } from "../lib/host.ts";
 import { resolveCRISocket } from "../lib/preflight/cri.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 import { kubeletConfigYaml } from "./patches.ts";
+import { writeRendered } from "./manifest-files.ts";
 
 async function kubeletHostFacts(ctx: InitContext): Promise<KubeletHostFacts> {
   return {
@@ -71,25 +72,33 @@ export const kubeletStartPhase: Phase = {
       // kubeadm stops the kubelet before rewriting its files so it never reads a half-updated set.
       await ctx.runner.run("systemctl", ["stop", "kubelet"]);
     }
+    const write = (hostPath: string, text: string, o = opts) =>
+      writeRendered(
+        ctx,
+        hostPath,
+        text,
+        o,
+        `[kubelet-start] Updated "${hostPath}" (it differed from the config)`,
+      );
     const flagsPath = onDisk(ctx, `${dir}/kubeadm-flags.env`);
     ctx.log.info(`[kubelet-start] Writing kubelet environment file with flags to file "${flagsPath}"`);
-    await writeIfChanged(flagsPath, renderKubeletFlagsEnv(ctx.cfg, ctx.minor, socket, host), opts);
+    await write(`${dir}/kubeadm-flags.env`, renderKubeletFlagsEnv(ctx.cfg, ctx.minor, socket, host));
     const instance = renderInstanceConfig(ctx.cfg, ctx.minor, socket);
     if (instance !== undefined) {
       const p = onDisk(ctx, `${dir}/instance-config.yaml`);
       ctx.log.info(`[kubelet-start] Writing kubelet configuration to file "${p}"`);
-      await writeIfChanged(p, instance, opts);
+      await write(`${dir}/instance-config.yaml`, instance);
     }
     const configPath = onDisk(ctx, `${dir}/config.yaml`);
     const config = kubeletConfigYaml(ctx, host, instance); // prints the [patches] lines first
     ctx.log.info(`[kubelet-start] Writing kubelet configuration to file "${configPath}"`);
-    await writeIfChanged(configPath, config, opts);
+    await write(`${dir}/config.yaml`, config);
     if (!(await hasDropIn(ctx))) {
-      const p = onDisk(ctx, `${ctx.paths.kubeletDropInDir}/10-kubeadm.conf`);
+      const hostPath = `${ctx.paths.kubeletDropInDir}/10-kubeadm.conf`, p = onDisk(ctx, hostPath);
       ctx.log.info(
         `[kubelet-start] Writing the kubelet systemd drop-in to "${p}" (no drop-in was installed)`,
       );
-      await writeIfChanged(p, KUBELET_DROPIN, { mode: 0o644, dirMode: 0o755 });
+      await write(hostPath, KUBELET_DROPIN, { mode: 0o644, dirMode: 0o755 });
     }
     await restartKubelet(ctx);
   },

@@ -12,6 +12,7 @@ import { joinHostPort } from "../lib/manifests/pod.ts";
 import { readTextIfExists } from "../lib/host.ts";
 import { UserError } from "../lib/errors.ts";
 import { certificateKey } from "./uploadcerts.ts";
+import { joinToken } from "./bootstraptoken.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 
 /** host:port the join commands use: controlPlaneEndpoint (port defaults to bindPort) or the local endpoint. */
@@ -30,7 +31,7 @@ export async function printJoinBanner(ctx: InitContext): Promise<void> {
     throw new UserError(`${caPath} does not exist; run 'kadm init phase certs ca' first`);
   }
   const hashes = await Promise.all(parseCertsPem(caText, caPath).map((c) => caCertHash(certToPem(c))));
-  const token = ctx.cfg.bootstrapTokens[0]?.token;
+  const token = await joinToken(ctx);
   ctx.log.info("");
   ctx.log.info(
     initDoneBanner({

@@ -20,7 +20,7 @@ import type { Arg } from "../lib/model.ts";
 import { joinHostPort, lastArg } from "../lib/manifests/pod.ts";
 import { readTextIfExists } from "../lib/host.ts";
 import { tabIndent } from "../lib/yaml.ts";
-import { apiClient } from "./api.ts";
+import { healthClient } from "./api.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 
 /** Go's time.Duration printing for whole seconds (4m0s, 40s, 1h0m0s). */
@@ -160,7 +160,7 @@ export const waitControlPlanePhase: Phase = {
     if (ctx.dryRun) return;
     const modern = ctx.minor.minor >= 29;
     if (modern) await waitKubelet(ctx);
-    const client = await apiClient(ctx);
+    const client = await healthClient(ctx);
     const api = (path: string) => {
       let next = 10_000;
       return client.waitHealthy(path, t * 1000, 500, (p) => {

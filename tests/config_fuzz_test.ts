@@ -1,5 +1,6 @@
 /**
- * Seeded mini-fuzz: 500 random mutations of the testdata configs. Each must load or be refused with a
+ * Seeded mini-fuzz: 1200 configs, three in four mutations of the testdata configs, one in four built
+ * at random. Each must load or be refused with a
  * UserError; what loads must also render (stored configs, images, migrate) without throwing.
  */
 import assert from "node:assert/strict";
@@ -131,12 +132,87 @@ function mutate(r: () => number, text: string): string {
   return docs.map((d) => stringify(d)).join("---\n");
 }
 
-Deno.test("500 seeded random configs are each accepted or refused with a UserError", () => {
+/** At least 1000 (the host-safety issue); seeded, so every run feeds the same configs. */
+const CASES = 1200;
+
+const API_VERSIONS = [
+  "kubeadm.k8s.io/v1alpha1",
+  "kubeadm.k8s.io/v1beta2",
+  "kubeadm.k8s.io/v1beta3",
+  "kubeadm.k8s.io/v1beta4",
+  "kubelet.config.k8s.io/v1beta1",
+  "kubeproxy.config.k8s.io/v1alpha1",
+  "v1",
+  "",
+];
+const KINDS = [
+  "InitConfiguration",
+  "ClusterConfiguration",
+  "MasterConfiguration",
+  "KubeletConfiguration",
+  "KubeProxyConfiguration",
+  "JoinConfiguration",
+  "Pod",
+];
+const KEYS = [
+  "kubernetesVersion",
+  "networking",
+  "podSubnet",
+  "serviceSubnet",
+  "dnsDomain",
+  "localAPIEndpoint",
+  "advertiseAddress",
+  "bindPort",
+  "nodeRegistration",
+  "name",
+  "criSocket",
+  "taints",
+  "bootstrapTokens",
+  "token",
+  "ttl",
+  "etcd",
+  "local",
+  "external",
+  "endpoints",
+  "apiServer",
+  "certSANs",
+  "extraArgs",
+  "featureGates",
+  "controlPlaneEndpoint",
+  "imageRepository",
+  "certificatesDir",
+  "encryptionAlgorithm",
+  "timeouts",
+  "dns",
+  "proxy",
+  "api",
+  "value",
+];
+
+/** A config built from scratch: 1-3 documents of random known kinds with random known keys and values. */
+function randomConfig(r: () => number): string {
+  const value = (depth: number): unknown => {
+    const x = r();
+    if (depth > 2 || x < 0.6) return pick(r, VALUES);
+    if (x < 0.8) return Array.from({ length: Math.floor(r() * 3) }, () => value(depth + 1));
+    return Object.fromEntries(
+      Array.from({ length: 1 + Math.floor(r() * 3) }, () => [pick(r, KEYS), value(depth + 1)]),
+    );
+  };
+  const docs = Array.from({ length: 1 + Math.floor(r() * 3) }, () => {
+    const d: Record<string, unknown> = { apiVersion: pick(r, API_VERSIONS), kind: pick(r, KINDS) };
+    for (let k = Math.floor(r() * 6); k > 0; k--) d[pick(r, KEYS)] = value(0);
+    return d;
+  });
+  return docs.map((d) => stringify(d)).join("---\n");
+}
+
+Deno.test("1200 seeded random and mutated configs are each accepted or refused with a UserError", () => {
   const r = prng(20260101);
   let accepted = 0;
   let refused = 0;
-  for (let i = 0; i < 500; i++) {
-    const text = mutate(r, pick(r, SEEDS));
+  for (let i = 0; i < CASES; i++) {
+    const text = i % 4 === 3 ? randomConfig(r) : mutate(r, pick(r, SEEDS));
     try {
       const { cfg } = load(text);
       for (const api of ["v1beta2", "v1beta3", "v1beta4"] as const) {
@@ -154,6 +230,6 @@ Deno.test("500 seeded random configs are each accepted or refused with a UserErr
       refused++;
     }
   }
-  assert.equal(accepted + refused, 500);
+  assert.equal(accepted + refused, CASES);
   assert.ok(accepted > 20 && refused > 20, `accepted ${accepted}, refused ${refused}`);
 });

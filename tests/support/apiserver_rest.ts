@@ -51,7 +51,14 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
     namespace: "",
     name: "",
   };
-  const segs = path.split("/").filter((s) => s !== "");
+  // Go's net/http hands kube-apiserver the decoded path: "kubeadm%3Anodes" names "kubeadm:nodes".
+  const segs = path.split("/").filter((s) => s !== "").map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  });
   let rest: string[];
   let group = "", version: string;
   if (segs[0] === "api" && segs.length >= 3) [version, rest] = [segs[1]!, segs.slice(2)];
@@ -133,6 +140,18 @@ function normalize(ri: ResourceInfo, obj: KubeObject): KubeObject {
   if (ri.kind === "Namespace") {
     obj.spec ??= { finalizers: ["kubernetes"] };
     obj.status = { phase: "Active" };
+  }
+  if (ri.kind === "RoleBinding" || ri.kind === "ClusterRoleBinding") {
+    // rbac/v1 defaulting (SetDefaults_Subject, SetDefaults_*RoleBinding), as kube-apiserver applies it
+    // before validation: kubeadm sends User/Group subjects without an apiGroup.
+    if (obj.roleRef && typeof obj.roleRef === "object" && !obj.roleRef.apiGroup) {
+      obj.roleRef.apiGroup = "rbac.authorization.k8s.io";
+    }
+    for (const s of Array.isArray(obj.subjects) ? obj.subjects : []) {
+      if (s && typeof s === "object" && !s.apiGroup && (s.kind === "User" || s.kind === "Group")) {
+        s.apiGroup = "rbac.authorization.k8s.io";
+      }
+    }
   }
   return obj;
 }

@@ -1,0 +1,192 @@
+/**
+ * `kadm reset` and `kadm reset phase <name>`: flags -> what init left on this host (the kubeadm-config
+ * ConfigMap when the API server answers, else the static Pod manifests' image tags, else kadm's
+ * default version) -> ResetContext -> the reset phases of that minor.
+ */
+import { UserError } from "../lib/errors.ts";
+import { consoleLogger, type Logger } from "../lib/log.ts";
+import { type CommandRunner, hostname, readTextIfExists, realRunner } from "../lib/host.ts";
+import { clientFromKubeconfig, type KubeClient } from "../lib/kubeapi.ts";
+import { parseVersion } from "../lib/model.ts";
+import { DEFAULT_KUBERNETES_VERSION, minorInfo } from "../lib/versions.ts";
+import { type PreflightHost, realPreflightHost, resolveCRISocket } from "../lib/preflight/mod.ts";
+import {
+  criSocketFromKubeletFiles,
+  parseStoredCluster,
+  type StoredCluster,
+  versionFromManifest,
+} from "../lib/reset/plan.ts";
+import { DEFAULT_CERTS_DIR, MANIFESTS_DIR, resetProfile } from "../lib/reset/profile.ts";
+import { type EtcdMembersClient, type EtcdTls, httpEtcdClient } from "../lib/reset/etcd.ts";
+import { isKadmGenerated } from "../lib/state.ts";
+import { dryRunRunner } from "../phases/context.ts";
+import {
+  type GeneratedRecord,
+  type ResetContext,
+  runResetPhase,
+  runResetWorkflow,
+  validateResetSkips,
+} from "../phases/reset.ts";
+
+type Opts = Record<string, unknown>;
+const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+const strs = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+
+/** What tests (and only tests) swap: the host, stdin, the record of generated files, etcd. */
+export interface ResetDeps {
+  readonly log?: Logger;
+  readonly runner?: CommandRunner;
+  readonly host?: PreflightHost;
+  readonly ask?: (prompt: string) => Promise<string | undefined>;
+  readonly generated?: GeneratedRecord;
+  readonly etcdClient?: (endpoints: readonly string[], tls: EtcdTls) => EtcdMembersClient;
+  readonly nodeName?: string;
+}
+
+/** kadm's record (lib/state.ts): a CA is removed only when the record says kadm generated it. */
+export const stateRecord: GeneratedRecord = { isKadmGenerated };
+
+/** Prints the prompt and reads one line from standard input; undefined on end of input. */
+export async function askStdin(prompt: string): Promise<string | undefined> {
+  await Deno.stdout.write(new TextEncoder().encode(prompt));
+  const buf = new Uint8Array(1);
+  const bytes: number[] = [];
+  for (;;) {
+    const n = await Deno.stdin.read(buf).catch(() => null);
+    if (n === null || n === 0) {
+      return bytes.length > 0 ? new TextDecoder().decode(new Uint8Array(bytes)) : undefined;
+    }
+    if (buf[0] === 0x0a) return new TextDecoder().decode(new Uint8Array(bytes));
+    bytes.push(buf[0]!);
+  }
+}
+
+const API_TIMEOUT_MS = 10_000;
+
+async function fetchStoredCluster(
+  root: string,
+  kubeconfig: string,
+  log: Logger,
+): Promise<{ cluster?: StoredCluster; client?: KubeClient }> {
+  const text = await readTextIfExists(root + kubeconfig);
+  if (text === undefined) return {};
+  let client: KubeClient;
+  try {
+    client = clientFromKubeconfig(text, kubeconfig, {
+      readFile: (p) => Deno.readTextFileSync(root + p),
+      timeoutMs: API_TIMEOUT_MS,
+    });
+  } catch {
+    return {};
+  }
+  try {
+    const cm = await client.get({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      namespace: "kube-system",
+      name: "kubeadm-config",
+    });
+    const stored = (cm as { data?: Record<string, string> }).data?.ClusterConfiguration;
+    const cluster = stored === undefined ? undefined : parseStoredCluster(stored);
+    if (!cluster) throw new Error("the ConfigMap has no readable ClusterConfiguration");
+    return { cluster, client };
+  } catch (e) {
+    log.warn(`[reset] Unable to fetch the kubeadm-config ConfigMap from cluster: ${(e as Error).message}`);
+    client.close();
+    return {};
+  }
+}
+
+async function versionFromManifests(root: string): Promise<string | undefined> {
+  for (const c of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
+    const text = await readTextIfExists(`${root}${MANIFESTS_DIR}/${c}.yaml`);
+    const v = text === undefined ? undefined : versionFromManifest(text);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+async function buildContext(o: Opts, deps: ResetDeps): Promise<{ ctx: ResetContext; skips: string[] }> {
+  const log = deps.log ?? consoleLogger();
+  const rootfs = str(o.rootfs);
+  const root = rootfs
+    ? await Deno.realPath(rootfs).catch(() => {
+      throw new UserError(`Invalid value for --rootfs: "${rootfs}" is not an existing folder`);
+    })
+    : "";
+  const dryRun = o.dryRun === true;
+  const kubeconfig = str(o.kubeconfig) ?? "/etc/kubernetes/admin.conf";
+  const { cluster, client } = await fetchStoredCluster(root, kubeconfig, log);
+  const version = cluster?.kubernetesVersion ?? await versionFromManifests(root) ??
+    DEFAULT_KUBERNETES_VERSION;
+  const v = parseVersion(version);
+  if (!v) throw new UserError(`Invalid Kubernetes version "${version}" found on this host`);
+  const info = minorInfo(v.minor);
+  const profile = resetProfile(info);
+  if (cluster) {
+    if (v.minor <= 28) {
+      log.info("[reset] Reading configuration from the cluster...");
+      log.info(
+        "[reset] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'",
+      );
+    } else {
+      log.info(
+        '[reset] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...',
+      );
+      log.info("[reset] Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it.");
+    }
+  }
+  if (o.cleanupTmpDir === true && !profile.cleanupTmpDirFlag) {
+    log.warn(
+      `W: --cleanup-tmp-dir is ignored: kubeadm v1.${v.minor} reset has no such flag (added in v1.26)`,
+    );
+  }
+  const host = deps.host ?? realPreflightHost(root);
+  const criSocket = str(o.criSocket) ??
+    criSocketFromKubeletFiles(
+      await readTextIfExists(`${root}/var/lib/kubelet/instance-config.yaml`),
+      await readTextIfExists(`${root}/var/lib/kubelet/kubeadm-flags.env`),
+    ) ??
+    await resolveCRISocket("", info, (p) => host.isSocket(p));
+  const ignore = [...strs(o.ignorePreflightErrors), ...(o.skipPreflightChecks === true ? ["all"] : [])];
+  const ctx: ResetContext = {
+    version,
+    profile,
+    dryRun,
+    force: o.force === true,
+    cleanupTmpDir: o.cleanupTmpDir === true,
+    root,
+    certsDir: str(o.certDir) ?? cluster?.certificatesDir ?? DEFAULT_CERTS_DIR,
+    criSocket,
+    cluster,
+    client,
+    nodeName: deps.nodeName ?? hostname(),
+    ignorePreflightErrors: ignore,
+    log,
+    runner: deps.runner ?? (dryRun ? dryRunRunner(log) : realRunner),
+    host,
+    ask: deps.ask ?? askStdin,
+    generated: deps.generated ?? stateRecord,
+    etcdClient: deps.etcdClient ?? ((eps, tls) => httpEtcdClient(eps, tls)),
+    statefulDirs: [],
+  };
+  return { ctx, skips: validateResetSkips(profile, strs(o.skipPhases)) };
+}
+
+export async function runReset(o: Opts, deps: ResetDeps = {}): Promise<void> {
+  const { ctx, skips } = await buildContext(o, deps);
+  try {
+    await runResetWorkflow(ctx, skips);
+  } finally {
+    ctx.client?.close();
+  }
+}
+
+export async function runResetPhaseCmd(name: string, o: Opts, deps: ResetDeps = {}): Promise<void> {
+  const { ctx } = await buildContext(o, deps);
+  try {
+    await runResetPhase(ctx, name);
+  } finally {
+    ctx.client?.close();
+  }
+}
