@@ -706,3 +706,10 @@ Deno.test("the server can use an RSA cluster CA written as kubeadm writes it (PK
   using c = clientFor(api, admin);
   assertEquals((await whoami(api, c)).body.status.userInfo.username, "kubernetes-admin");
 });
+
+Deno.test("stopping a late server before it listens returns at once", async () => {
+  const api = await startTestApiServer({ startDelayMs: 60_000 });
+  const t0 = Date.now();
+  await api.stop();
+  if (Date.now() - t0 > 2000) throw new Error("stop() waited for the delayed start");
+});

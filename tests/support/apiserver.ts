@@ -332,7 +332,10 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
   const timers: ReturnType<typeof setTimeout>[] = [];
   let stopped = false;
   let isListening = false;
+  // stop() before a delayed start settles the wait itself (the start timer is cancelled).
+  let settleListening = () => {};
   const listening = new Promise<void>((resolve, reject) => {
+    settleListening = resolve;
     const listen = () => {
       if (stopped) return resolve();
       server.once("error", reject);
@@ -359,6 +362,7 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
     if (stopped) return;
     stopped = true;
     for (const t of timers) clearTimeout(t);
+    if (!isListening) settleListening();
     await listening.catch(() => {});
     for (const s of sockets) s.destroy();
     if (isListening) await new Promise<void>((r) => server.close(() => r()));
