@@ -10,9 +10,9 @@
  * that check's errors into warnings; in dry-run every error is only a warning, and the image pull is
  * announced instead of done.
  *
- * TODO(re-runs): preflight on a re-run must recognise kadm's own control plane (ports held by its
- * static Pods, its own manifests and etcd data) and not fail on it; that needs kadm's record of what it
- * generated and arrives with the re-run work. Until then a re-run needs --ignore-preflight-errors.
+ * On a re-run over kadm's own control plane (kadm's record says it made the CA, its API server
+ * manifest is there) the checks that control plane fails by design (its ports, manifests, etcd data)
+ * are skipped, so `kadm init` can run again, e.g. from cloud-init on every boot.
  * TODO(images): outside dry-run kubeadm pulls the control-plane images here (ImagePull check,
  * imagePullPolicy / imagePullSerial); kadm does not pull yet and says nothing about it.
  */
@@ -27,7 +27,20 @@ import {
   resolveCRISocket,
   runChecks,
 } from "../lib/preflight/mod.ts";
-import type { InitContext, Phase } from "./types.ts";
+import { type InitContext, onDisk, type Phase } from "./types.ts";
+import { isKadmGenerated } from "../lib/state.ts";
+import { exists } from "../lib/host.ts";
+
+/**
+ * A re-run over kadm's own control plane: kadm's record says it generated this cluster's CA and the
+ * API server manifest it writes is there. Then the port, manifest and etcd-data checks (which that
+ * running control plane fails by design) are skipped, so `kadm init` can be run again on the host.
+ */
+async function isOwnControlPlane(ctx: InitContext): Promise<boolean> {
+  const pki = onDisk(ctx, ctx.cfg.cluster.certificatesDir);
+  return await isKadmGenerated(pki, "ca") &&
+    await exists(onDisk(ctx, `${ctx.paths.manifestsDir}/kube-apiserver.yaml`));
+}
 
 /** The phase, reading the host through `hostFor(ctx)` (tests pass a fake host). */
 export function makePreflightPhase(hostFor: (ctx: InitContext) => PreflightHost): Phase {
@@ -46,11 +59,18 @@ export function makePreflightPhase(hostFor: (ctx: InitContext) => PreflightHost)
         ctx.minor,
         (p) => host.isSocket(p),
       );
+      const ownControlPlane = await isOwnControlPlane(ctx);
+      if (ownControlPlane) {
+        ctx.log.info(
+          "[preflight] Found the control plane kadm set up on this host: its ports, manifests and etcd data are expected to be in use",
+        );
+      }
       const { checks, notes } = await initChecks(host, {
         cfg: ctx.cfg,
         version: ctx.version,
         minor: ctx.minor,
         criSocket,
+        ownControlPlane,
       });
       // kubeadm printed this on stdout up to v1.30 and as a klog warning (stderr) after.
       for (const n of notes) ctx.minor.minor <= 30 ? ctx.log.info(n.message) : ctx.log.warn(n.message);

@@ -110,6 +110,9 @@ interface Row {
   readonly minors?: readonly [number, number];
   readonly when?: (c: CheckInput) => boolean;
   readonly make: (c: CheckInput, rt: RuntimeChecks) => readonly Check[];
+  /** Checks that kadm's own running control plane fails by design (its ports, manifests, etcd data):
+   * skipped on a re-run over it. */
+  readonly ownControlPlane?: true;
 }
 
 const local = (c: CheckInput) => c.cfg.cluster.etcd.local !== undefined;
@@ -122,11 +125,16 @@ export const INIT_CHECKS: readonly Row[] = [
   { name: "Mem", make: () => [memCheck(1700)] },
   { name: "KubernetesVersion", make: (c) => [kubernetesVersionCheck(c.version, c.minor.minor)] },
   { name: "Firewalld", make: (c) => [firewalldCheck([c.cfg.localAPIEndpoint.bindPort, KUBELET_PORT])] },
-  { name: "Port-<bindPort>", make: (c) => [portCheck(c.cfg.localAPIEndpoint.bindPort)] },
-  { name: "Port-10259", make: () => [portCheck(10259)] },
-  { name: "Port-10257", make: () => [portCheck(10257)] },
+  {
+    ownControlPlane: true,
+    name: "Port-<bindPort>",
+    make: (c) => [portCheck(c.cfg.localAPIEndpoint.bindPort)],
+  },
+  { ownControlPlane: true, name: "Port-10259", make: () => [portCheck(10259)] },
+  { ownControlPlane: true, name: "Port-10257", make: () => [portCheck(10257)] },
   {
     name: "FileAvailable--etc-kubernetes-manifests-<component>.yaml",
+    ownControlPlane: true,
     make: () =>
       ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"].map((n) =>
         fileAvailable(`${MANIFESTS}/${n}.yaml`)
@@ -160,7 +168,7 @@ export const INIT_CHECKS: readonly Row[] = [
   { name: "Hostname", make: (c) => [hostnameCheck(c.cfg.nodeRegistration.name)] },
   { name: "KubeletVersion", make: (c) => [kubeletVersionCheck(c.version, c.minor.minor)] },
   { name: "Service-Kubelet", make: () => [serviceCheck("kubelet", false)] },
-  { name: "Port-10250", make: () => [portCheck(KUBELET_PORT)] },
+  { ownControlPlane: true, name: "Port-10250", make: () => [portCheck(KUBELET_PORT)] },
   {
     name: "FileContent (IPv6 advertise address)",
     minors: [20, 26],
@@ -184,10 +192,11 @@ export const INIT_CHECKS: readonly Row[] = [
     when: (c) => !!external(c),
     make: (c) => [externalEtcdVersionCheck(external(c)!, c.minor.minor)],
   },
-  { name: "Port-2379", when: local, make: () => [portCheck(2379)] },
-  { name: "Port-2380", when: local, make: () => [portCheck(2380)] },
+  { ownControlPlane: true, name: "Port-2379", when: local, make: () => [portCheck(2379)] },
+  { ownControlPlane: true, name: "Port-2380", when: local, make: () => [portCheck(2380)] },
   {
     name: "DirAvailable--var-lib-etcd",
+    ownControlPlane: true,
     when: local,
     make: (c) => [dirAvailable(c.cfg.cluster.etcd.local!.dataDir)],
   },
@@ -211,6 +220,7 @@ export async function initChecks(
   const m = c.minor.minor;
   const checks = INIT_CHECKS
     .filter((r) => (!r.minors || inRange(m, r.minors)) && (!r.when || r.when(c)))
+    .filter((r) => !(c.ownControlPlane && r.ownControlPlane))
     .flatMap((r) => r.make(c, rt));
   return { checks, notes: rt.note ? [rt.note] : [] };
 }

@@ -31,6 +31,11 @@ export interface CheckInput {
   readonly minor: MinorInfo;
   /** The CRI socket in use (configured or detected). */
   readonly criSocket: string;
+  /**
+   * kadm already set up a control plane here (its record says it made the CA and its manifests are on
+   * disk): a re-run expects that control plane's ports, manifests and etcd data to be in use.
+   */
+  readonly ownControlPlane?: boolean;
 }
 
 export interface Check {
