@@ -27,10 +27,17 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Web Crypto without the prefetch pool: every key is generated when asked, one after another. */
+/** Web Crypto without the prefetch pool, one key at a time: each generation waits for the one before. */
 function sequentialKeys(): KeySource {
   const inner = webCryptoKeySource();
-  return { generate: (alg) => inner.generate(alg) };
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    generate(alg) {
+      const next = last.then(() => inner.generate(alg));
+      last = next.catch(() => {});
+      return next;
+    },
+  };
 }
 
 function config(alg: EncryptionAlgorithm) {
