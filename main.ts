@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from "commander";
 import { UserError } from "./lib/errors.ts";
 import { consoleLogger } from "./lib/log.ts";
 import { runInit, runInitPhase } from "./cli/init.ts";
-import { configImagesList, configMigrate, configPrintInitDefaults } from "./cli/config.ts";
+import { configImagesList, configImagesPull, configMigrate, configPrintInitDefaults } from "./cli/config.ts";
 import { tokenCreate, tokenDelete, tokenGenerate, tokenList } from "./cli/token.ts";
 import { versionText } from "./cli/version.ts";
 import { runReset, runResetPhaseCmd } from "./cli/reset.ts";
@@ -176,6 +176,13 @@ export function buildCli(): Command {
     .option("--feature-gates <gates>", "A set of key=value pairs that describe feature gates")
     .option("-o, --output <format>", "Output format: text or json", "text")
     .action(async (o: Record<string, unknown>, c: Command) => await configImagesList(o, c));
+  images.command("pull").description("Pull images used by kadm through the container runtime (crictl)")
+    .option("--config <file>", "Path to a kubeadm configuration file")
+    .option("--kubernetes-version <version>", "Choose a specific Kubernetes version")
+    .option("--image-repository <repo>", "Choose a container registry to pull control plane images from")
+    .option("--cri-socket <socket>", "Path to the CRI socket to connect (detected when empty)")
+    .option("--feature-gates <gates>", "A set of key=value pairs that describe feature gates")
+    .action(async (o: Record<string, unknown>) => await configImagesPull(o));
 
   const token = program.command("token").description("Manage bootstrap tokens");
   const apiFlags = (cmd: Command) =>

@@ -1,10 +1,16 @@
-/** `kadm config print init-defaults | migrate | images list`. */
+/** `kadm config print init-defaults | migrate | images list | images pull`. */
 import type { Command } from "commander";
 import { imagesFor, migrateConfig, renderInitDefaults } from "../lib/config/mod.ts";
-import { writeFileAtomic } from "../lib/host.ts";
+import { realRunner, writeFileAtomic } from "../lib/host.ts";
 import { UserError } from "../lib/errors.ts";
 import { consoleLogger } from "../lib/log.ts";
 import { loadFromOptions } from "./init.ts";
+import { minorOf } from "../lib/model.ts";
+import { minorInfo } from "../lib/versions.ts";
+import { imageList } from "../lib/images.ts";
+import { pulledLine, pullImages } from "../lib/images_pull.ts";
+import { criEndpoint } from "../lib/kubelet.ts";
+import { realPreflightHost, resolveCRISocket } from "../lib/preflight/mod.ts";
 
 export function configPrintInitDefaults(o: { kubernetesVersion?: string }): void {
   Deno.stdout.writeSync(new TextEncoder().encode(renderInitDefaults(o.kubernetesVersion)));
@@ -32,4 +38,19 @@ export async function configImagesList(o: Record<string, unknown>, _c: Command):
   const { cfg } = await loadFromOptions(o, consoleLogger());
   const images = imagesFor(cfg);
   console.log(output === "json" ? JSON.stringify({ kind: "Images", images }, null, 2) : images.join("\n"));
+}
+
+/** Pulls every image of `config images list` through the CRI socket (given, configured or detected). */
+export async function configImagesPull(o: Record<string, unknown>): Promise<void> {
+  const log = consoleLogger();
+  const { cfg } = await loadFromOptions(o, log);
+  const info = minorInfo(minorOf(cfg.cluster));
+  const host = realPreflightHost();
+  const socket = await resolveCRISocket(cfg.nodeRegistration.criSocket, info, (p) => host.isSocket(p));
+  await pullImages(
+    realRunner,
+    criEndpoint(socket, info),
+    imageList(cfg, info),
+    (i) => log.info(pulledLine(i)),
+  );
 }

@@ -13,8 +13,10 @@
  * On a re-run over kadm's own control plane (kadm's record says it made the CA, its API server
  * manifest is there) the checks that control plane fails by design (its ports, manifests, etcd data)
  * are skipped, so `kadm init` can run again, e.g. from cloud-init on every boot.
- * TODO(images): outside dry-run kubeadm pulls the control-plane images here (ImagePull check,
- * imagePullPolicy / imagePullSerial); kadm does not pull yet and says nothing about it.
+ * Images: outside dry-run kubeadm pulls the control-plane images here (ImagePull check,
+ * imagePullPolicy / imagePullSerial). kadm does not pull during init: where the runtime CLI (crictl, or
+ * docker for the dockershim socket) is on PATH it reports the images missing locally as one
+ * `[WARNING ImagePull]` line pointing at `kadm config images pull` (lib/images_pull.ts).
  */
 import { UserError } from "../lib/errors.ts";
 import {
@@ -30,6 +32,9 @@ import {
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 import { isKadmGenerated } from "../lib/state.ts";
 import { exists } from "../lib/host.ts";
+import { imageList } from "../lib/images.ts";
+import { imagesPresentCheck } from "../lib/images_pull.ts";
+import { criEndpoint } from "../lib/kubelet.ts";
 
 /**
  * A re-run over kadm's own control plane: kadm's record says it generated this cluster's CA and the
@@ -78,6 +83,9 @@ export function makePreflightPhase(hostFor: (ctx: InitContext) => PreflightHost)
       if (errors.length > 0) throw new UserError(fatalMessage(errors));
       if (ctx.dryRun) {
         ctx.log.info("[preflight] Would pull the required images (like 'kubeadm config images pull')");
+      } else {
+        const images = imagesPresentCheck(criEndpoint(criSocket, ctx.minor), imageList(ctx.cfg, ctx.minor));
+        await runChecks([images], host, ignore, sink);
       }
     },
   };
