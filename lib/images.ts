@@ -42,6 +42,24 @@ export function corednsImage(cfg: InitConfig, info: MinorInfo): string {
   return `${repo}/${isDefault ? info.corednsImageName : "coredns"}:${tag}`;
 }
 
+/** kubeadm v1.20's KubeDNSVersion (constants.go); the same tag for the three kube-dns images. */
+export const KUBE_DNS_VERSION = "1.14.13";
+
+/** The kube-dns images (kubeadm's GetDNSImage with KubeDNS*ImageName), honouring the dns overrides. */
+export function kubeDnsImages(
+  cfg: InitConfig,
+  _info: MinorInfo,
+): { kubeDns: string; sidecar: string; dnsmasqNanny: string } {
+  const c = cfg.cluster;
+  const repo = c.dns.imageRepository || c.imageRepository;
+  const tag = c.dns.imageTag || KUBE_DNS_VERSION;
+  return {
+    kubeDns: `${repo}/k8s-dns-kube-dns:${tag}`,
+    sidecar: `${repo}/k8s-dns-sidecar:${tag}`,
+    dnsmasqNanny: `${repo}/k8s-dns-dnsmasq-nanny:${tag}`,
+  };
+}
+
 export function pauseImage(cfg: InitConfig, info: MinorInfo): string {
   return `${cfg.cluster.imageRepository}/pause:${info.pause}`;
 }
@@ -50,7 +68,8 @@ export function pauseImage(cfg: InitConfig, info: MinorInfo): string {
  * The images `kubeadm config images list` prints, in kubeadm's order (GetControlPlaneImages):
  * kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy (unless proxy.disabled), pause
  * (always from the cluster registry: it is not published to the CI one), etcd (local etcd only),
- * coredns (unless dns.disabled); a unified control-plane image is listed once.
+ * coredns or, with dns.type kube-dns, k8s-dns-kube-dns, k8s-dns-sidecar and k8s-dns-dnsmasq-nanny
+ * (unless dns.disabled); a unified control-plane image is listed once.
  */
 export function imageList(cfg: InitConfig, info: MinorInfo): string[] {
   const c = cfg.cluster;
@@ -62,6 +81,9 @@ export function imageList(cfg: InitConfig, info: MinorInfo): string[] {
   if (!c.proxy.disabled) out.push(kubernetesImage(cfg, info, "kube-proxy"));
   out.push(pauseImage(cfg, info));
   if (c.etcd.local) out.push(etcdImage(cfg, info));
-  if (!c.dns.disabled) out.push(corednsImage(cfg, info));
+  if (!c.dns.disabled && c.dns.type === "kube-dns") {
+    const k = kubeDnsImages(cfg, info);
+    out.push(k.kubeDns, k.sidecar, k.dnsmasqNanny);
+  } else if (!c.dns.disabled) out.push(corednsImage(cfg, info));
   return [...new Set(out)];
 }

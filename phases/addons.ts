@@ -1,11 +1,12 @@
 /**
  * Phase `addon`: CoreDNS (Deployment, Service kube-dns at the 10th service address, ConfigMap,
- * ServiceAccount, RBAC) and kube-proxy (DaemonSet, ConfigMap with the user's KubeProxyConfiguration,
+ * ServiceAccount, RBAC) or, with `dns.type: kube-dns` (v1.20 only), kube-dns (ServiceAccount,
+ * Deployment, Service), and kube-proxy (DaemonSet, ConfigMap with the user's KubeProxyConfiguration,
  * ServiceAccount, RBAC), as kubeadm of the minor creates them. An existing `coredns` ConfigMap (a
  * user's Corefile) is kept; the Service keeps the clusterIP it has. `dns.disabled`/`proxy.disabled`
  * (or --skip-phases addon/...) skip them. Inputs: networking, dns, images, kubeProxyConfiguration.
  */
-import { corednsObjects, kubeProxyObjects } from "../lib/objects/mod.ts";
+import { corednsObjects, kubeDnsObjects, kubeProxyObjects } from "../lib/objects/mod.ts";
 import { isNotFound, type KubeClient, type KubeObject } from "../lib/kubeapi.ts";
 import { controlPlaneURL } from "../lib/kubeconfig.ts";
 import { proxyEnvFrom } from "../lib/manifests/pod.ts";
@@ -50,12 +51,28 @@ async function sendAll(
   }
 }
 
+/** The replicas of the one existing DNS Deployment, as kubeadm's deployedDNSReplicas keeps them. */
+function replicasOf(list: { items: readonly KubeObject[] }): number | undefined {
+  const r = list.items.length === 1
+    ? (list.items[0]?.spec as { replicas?: unknown } | undefined)?.replicas
+    : undefined;
+  return typeof r === "number" ? r : undefined;
+}
+
 const coredns: Phase = {
   name: "coredns",
   short: "Install the CoreDNS addon to a Kubernetes cluster",
   runIf: (ctx) => !ctx.cfg.cluster.dns.disabled,
   async run(ctx) {
     const client = await apiClient(ctx);
+    if (ctx.cfg.cluster.dns.type === "kube-dns") {
+      // kubeadm v1.20's kubeDNSAddon: keeps the replicas of an existing DNS Deployment, no ConfigMap lookups.
+      const found = await client.list({ apiVersion: "apps/v1", kind: "Deployment", namespace: KUBE_SYSTEM }, {
+        labelSelector: "k8s-app=kube-dns",
+      });
+      await sendAll(ctx, client, kubeDnsObjects(ctx.cfg, ctx.minor, replicasOf(found)).steps);
+      return;
+    }
     // kubeadm looks for a kube-dns Deployment and its ConfigMap (to migrate) and an existing CoreDNS config.
     await client.list({ apiVersion: "apps/v1", kind: "Deployment", namespace: KUBE_SYSTEM }, {
       labelSelector: "k8s-app=kube-dns",

@@ -4,7 +4,9 @@
  * networking (clusterDNS, clusterDomain), certificatesDir, patchesDirectory (target
  * "kubeletconfiguration", v1.25+; then instance-config.yaml is applied as a patch, as kubeadm does).
  * Outputs: /var/lib/kubelet/kubeadm-flags.env, /var/lib/kubelet/config.yaml (0644, folder 0700),
- * /var/lib/kubelet/instance-config.yaml (minors with NodeLocalCRISocket), the systemd drop-in
+ * /var/lib/kubelet/instance-config.yaml (minors with NodeLocalCRISocket), with the DynamicKubeletConfig
+ * gate (v1.20-v1.23) the same config as /var/lib/kubelet/config/init/kubelet (0644) and the kubelet flags
+ * --dynamic-config-dir (and, v1.22+, --feature-gates=DynamicKubeletConfig=true), the systemd drop-in
  * /etc/systemd/system/kubelet.service.d/10-kubeadm.conf only where no drop-in exists, then
  * `systemctl daemon-reload && systemctl restart kubelet` where systemd runs (a warning elsewhere).
  * Re-runs: a file that differs from the config is replaced atomically and the difference printed.
@@ -16,6 +18,7 @@ import {
   renderKubeletFlagsEnv,
 } from "../lib/kubelet.ts";
 import { resolveCRISocket } from "../lib/preflight/cri.ts";
+import { DYNAMIC_INIT_CONFIG, dynamicKubeletConfig, withDynamicKubeletArgs } from "../lib/dynamic_kubelet.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 import { kubeletConfigYaml } from "./patches.ts";
 import { writeRendered } from "./manifest-files.ts";
@@ -82,7 +85,8 @@ export const kubeletStartPhase: Phase = {
       );
     const flagsPath = onDisk(ctx, `${dir}/kubeadm-flags.env`);
     ctx.log.info(`[kubelet-start] Writing kubelet environment file with flags to file "${flagsPath}"`);
-    await write(`${dir}/kubeadm-flags.env`, renderKubeletFlagsEnv(ctx.cfg, ctx.minor, socket, host));
+    const flagsCfg = withDynamicKubeletArgs(ctx.cfg, ctx.minor);
+    await write(`${dir}/kubeadm-flags.env`, renderKubeletFlagsEnv(flagsCfg, ctx.minor, socket, host));
     const instance = renderInstanceConfig(ctx.cfg, ctx.minor, socket);
     if (instance !== undefined) {
       const p = onDisk(ctx, `${dir}/instance-config.yaml`);
@@ -93,6 +97,13 @@ export const kubeletStartPhase: Phase = {
     const config = kubeletConfigYaml(ctx, host, instance); // prints the [patches] lines first
     ctx.log.info(`[kubelet-start] Writing kubelet configuration to file "${configPath}"`);
     await write(`${dir}/config.yaml`, config);
+    if (dynamicKubeletConfig(ctx.cfg, ctx.minor)) {
+      const p = onDisk(ctx, `${dir}/${DYNAMIC_INIT_CONFIG}`);
+      ctx.log.info(
+        `[kubelet-start] Writing the initial kubelet configuration for Dynamic Kubelet Config to "${p}"`,
+      );
+      await write(`${dir}/${DYNAMIC_INIT_CONFIG}`, config);
+    }
     if (!(await hasDropIn(ctx))) {
       const hostPath = `${ctx.paths.kubeletDropInDir}/10-kubeadm.conf`, p = onDisk(ctx, hostPath);
       ctx.log.info(

@@ -212,14 +212,18 @@ const cases: [string, string, RegExp][] = [
     /^Feature gate SelfHosting=true in featureGates.SelfHosting \(line 14\) is not supported by kadm yet \(a later issue adds the kubeadm v1.9\/v1.10 features\); remove it/,
   ],
   [
-    "CoreDNS switched off",
-    ref("kind: ClusterConfiguration", "kind: ClusterConfiguration\nfeatureGates: {CoreDNS: false}"),
-    /Feature gate CoreDNS=false .* is not supported by kadm yet/,
+    "CoreDNS switched off for v1.21",
+    ref("kind: ClusterConfiguration", "kind: ClusterConfiguration\nfeatureGates: {CoreDNS: false}")
+      .replace("v1.20.2", "v1.21.0"),
+    /^Invalid value for featureGates.CoreDNS \(line 14\): kube-dns support was removed in Kubernetes v1.21/,
   ],
   [
-    "kube-dns",
-    ref("kind: ClusterConfiguration", "kind: ClusterConfiguration\ndns: {type: kube-dns}"),
-    /^The kube-dns DNS addon \(dns.type \(line 14\)\) is not supported by kadm yet/,
+    "kube-dns for v1.21",
+    ref("kind: ClusterConfiguration", "kind: ClusterConfiguration\ndns: {type: kube-dns}").replace(
+      "v1.20.2",
+      "v1.21.0",
+    ),
+    /^Invalid value for dns.type \(line 14\): kube-dns support was removed in Kubernetes v1.21.*use CoreDNS/,
   ],
   [
     "v1alpha1 self-hosting",

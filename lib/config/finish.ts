@@ -6,6 +6,8 @@
 import type { InitConfig } from "../model.ts";
 import { parseVersion } from "../model.ts";
 import { UserError } from "../errors.ts";
+import { DYNAMIC_KUBELET_CONFIG, dynamicKubeletRefusal } from "../dynamic_kubelet.ts";
+import { LAST_KUBE_DNS_MINOR } from "../objects/kubedns.ts";
 import { DEFAULT_KUBERNETES_VERSION, defaultImageRepository, minorInfo } from "../versions.ts";
 import { defaultToken, type Draft } from "./draft.ts";
 import { resolveKubernetesVersion } from "./kube_version.ts";
@@ -57,7 +59,13 @@ export function finish(rc: ReadCx, d: Draft, host: HostFacts | undefined): InitC
   }
 
   for (const [name, on] of Object.entries(c.featureGates)) {
-    if (!Object.hasOwn(info.featureGates, name)) {
+    if (name === DYNAMIC_KUBELET_CONFIG) {
+      // Not in kubeadm's list since v1.13: kadm's own gate for v1.20-v1.23 (lib/dynamic_kubelet.ts).
+      const refusal = dynamicKubeletRefusal(v.minor);
+      if (refusal) {
+        rc.problems.add(`Invalid value for ${label(`featureGates.${name}`, "featureGates")}: ${refusal}`);
+      }
+    } else if (!Object.hasOwn(info.featureGates, name)) {
       const known = Object.keys(info.featureGates).sort().join(", ") || "none";
       rc.problems.add(
         `Invalid value for ${
@@ -67,6 +75,14 @@ export function finish(rc: ReadCx, d: Draft, host: HostFacts | undefined): InitC
     } else if (name === "PublicKeysECDSA" && on) {
       c.encryptionAlgorithm = "ECDSA-P256";
     }
+  }
+
+  if (c.dns.type === "kube-dns" && v.minor > LAST_KUBE_DNS_MINOR) {
+    rc.problems.add(
+      `Invalid value for ${label("dns.type", "dns.type")}: kube-dns support was removed in Kubernetes v1.${
+        LAST_KUBE_DNS_MINOR + 1
+      } and this cluster is ${resolved.version}; use CoreDNS instead (drop the setting, CoreDNS is the default)`,
+    );
   }
 
   // kubeadm v1.31+ (v1beta4): skipping the addon phases is the same as disabling the addons.

@@ -139,12 +139,10 @@ export function mounts(
   return out;
 }
 
-/** kubeadm v1.9/v1.10 gates kadm has not built yet (CoreDNS=true is simply today's default). */
+/** kubeadm v1.9/v1.10 gates kadm has not built yet (the CoreDNS gate is read into dns.type). */
 const OLD_GATES = [
   "SelfHosting",
   "StoreCertsInSecrets",
-  "DynamicKubeletConfig",
-  "CoreDNS",
   "HighAvailability",
   "SupportIPVSProxyMode",
   "Auditing",
@@ -165,7 +163,14 @@ export function featureGates(
 ): void {
   for (const [name, on] of Object.entries(gates)) {
     const p = `${user}.${name}`;
-    if (name === "CoreDNS" && on) continue;
+    if (name === "CoreDNS") {
+      // kubeadm v1.9/v1.10: CoreDNS=false keeps kube-dns (finish refuses it from v1.21).
+      if (!on) {
+        d.cluster.dns.type = "kube-dns";
+        note(rc, "dns.type", p);
+      }
+      continue;
+    }
     if (OLD_GATES.includes(name)) {
       notYet(rc, `Feature gate ${name}=${on} in ${where(rc, p)}`);
       continue;

@@ -14,7 +14,6 @@ import {
   featureGates,
   mounts,
   note,
-  notYet,
   oneOf,
   pullPolicy,
   type ReadCx,
@@ -205,9 +204,11 @@ export function applyCluster(
     | { type?: string; imageRepository?: string; imageTag?: string; disabled?: boolean }
     | undefined;
   if (dns) {
-    if (dns.type === "kube-dns") notYet(rc, `The kube-dns DNS addon (${where(rc, "dns.type")})`);
-    else if (dns.type !== undefined && dns.type !== "" && dns.type !== "CoreDNS") {
-      oneOf(rc, dns.type, ["CoreDNS"], "dns.type");
+    if (dns.type === "kube-dns") {
+      c.dns.type = "kube-dns";
+      note(rc, "dns.type", "dns.type");
+    } else if (dns.type !== undefined && dns.type !== "" && dns.type !== "CoreDNS") {
+      oneOf(rc, dns.type, ["CoreDNS", "kube-dns"], "dns.type");
     }
     if (dns.imageRepository !== undefined) c.dns.imageRepository = dns.imageRepository;
     if (dns.imageTag !== undefined) c.dns.imageTag = dns.imageTag;

@@ -9,6 +9,7 @@ import type { Arg, ClusterConfig, ControlPlaneComponent, HostPathMount, InitConf
 import { minorOf } from "../model.ts";
 import { formatGoDuration } from "./durations.ts";
 import { imageTag } from "./finish.ts";
+import { DYNAMIC_KUBELET_CONFIG } from "../dynamic_kubelet.ts";
 
 export type StoredAPI = "v1beta2" | "v1beta3" | "v1beta4";
 
@@ -70,6 +71,12 @@ export function renderStoredClusterConfiguration(
   return { yaml: goYaml(doc), warnings };
 }
 
+/** The gates kubeadm's list knows: kadm's own DynamicKubeletConfig would make kubeadm reject the file. */
+function kubeadmGates(gates: Readonly<Record<string, boolean>>): Obj | undefined {
+  const kept = Object.entries(gates).filter(([k]) => k !== DYNAMIC_KUBELET_CONFIG);
+  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+}
+
 function clusterMapEra(c: ClusterConfig, api: "v1beta2" | "v1beta3", warnings: string[]): Obj {
   const lost = (what: string) =>
     warnings.push(`${what} cannot be stored in a kubeadm.k8s.io/${api} ClusterConfiguration; left out`);
@@ -126,7 +133,7 @@ function clusterMapEra(c: ClusterConfig, api: "v1beta2" | "v1beta3", warnings: s
     ),
     dns,
     etcd: etcd(c, (l) => argMap(l, "etcd.local"), lost),
-    featureGates: Object.keys(c.featureGates).length > 0 ? c.featureGates : undefined,
+    featureGates: kubeadmGates(c.featureGates),
     imageRepository: c.imageRepository,
     kubernetesVersion: c.kubernetesVersion,
     networking: networking(c),

@@ -39,6 +39,7 @@ export {
   corednsObjects,
   corefile,
 } from "./coredns.ts";
+export { type KubeDnsObjects, kubeDnsObjects, LAST_KUBE_DNS_MINOR } from "./kubedns.ts";
 export { KUBE_PROXY, kubeProxyKubeconfig, type KubeProxyObjects, kubeProxyObjects } from "./kubeproxy.ts";
 export { KUBE_PROXY_KUBECONFIG, kubeProxyConfigObject, kubeProxyZeroConfig } from "./kubeproxy_config.ts";
 export {
