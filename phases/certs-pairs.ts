@@ -93,12 +93,43 @@ function startState(ctx: InitContext): Promise<KadmState> {
 }
 
 /** Records what kadm is about to write, before it writes it (one writer at a time per run). */
-export function recordGenerated(ctx: InitContext, baseName: string, entry: GeneratedEntry): Promise<void> {
+export async function recordGenerated(
+  ctx: InitContext,
+  baseName: string,
+  entry: GeneratedEntry,
+): Promise<void> {
   const dir = certDir(ctx);
-  const prev = (ctx.cache.get(`state:write:${dir}`) ?? Promise.resolve()) as Promise<unknown>;
-  const next = prev.catch(() => {}).then(() => updateState(dir, (s) => withEntry(s, baseName, entry)));
-  ctx.cache.set(`state:write:${dir}`, next);
-  return next.then(() => {});
+  // One batch per run and folder: entries that arrive while a write is in flight go into the next single
+  // update, so concurrent sub-phases cost one record write each round, not one each. Every caller still
+  // returns only once its own entry is on disk (before its key is written).
+  const b = await memo(
+    ctx,
+    `state:batch:${dir}`,
+    () => Promise.resolve<RecordBatch>({ queue: [], busy: false }),
+  );
+  return new Promise<void>((resolve, reject) => {
+    b.queue.push({ baseName, entry, resolve, reject });
+    if (!b.busy) void drain(dir, b);
+  });
+}
+
+interface RecordBatch {
+  queue: { baseName: string; entry: GeneratedEntry; resolve: () => void; reject: (e: unknown) => void }[];
+  busy: boolean;
+}
+
+async function drain(dir: string, b: RecordBatch): Promise<void> {
+  b.busy = true;
+  while (b.queue.length > 0) {
+    const items = b.queue.splice(0);
+    try {
+      await updateState(dir, (s) => items.reduce((acc, i) => withEntry(acc, i.baseName, i.entry), s));
+      for (const i of items) i.resolve();
+    } catch (e) {
+      for (const i of items) i.reject(e);
+    }
+  }
+  b.busy = false;
 }
 
 /** Records a pair this run wrote, so later phases need not read it back. */

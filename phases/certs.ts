@@ -164,11 +164,7 @@ interface Prepared {
 async function writeKeyAndCert(ctx: InitContext, spec: CertSpec, p: Prepared) {
   const dir = certDir(ctx);
   const keyPath = `${dir}/${spec.baseName}.key`, crtPath = `${dir}/${spec.baseName}.crt`;
-  await recordGenerated(ctx, spec.baseName, {
-    kind: spec.isCA ? "ca" : "leaf",
-    key: await keyFingerprint(p.keys.publicKey),
-    cert: await fingerprint(p.cert.rawData),
-  });
+  // prepare() recorded the fingerprints already: the record always precedes the key on disk.
   await writeFileAtomic(keyPath, p.keyPem, { mode: KEY_MODE });
   await writeFileAtomic(crtPath, certToPem(p.cert), { mode: CRT_MODE });
   rememberPair(ctx, spec.baseName, { crtPath, keyPath, cert: p.cert, keys: p.keys });
@@ -221,6 +217,12 @@ function prepare(ctx: InitContext, spec: CertSpec): Promise<Prepared> {
       ),
       privateKeyToPem(keys.privateKey),
     ]);
+    // kadm's record first (batched across the certificates prepared together), then the files.
+    await recordGenerated(ctx, spec.baseName, {
+      kind: spec.isCA ? "ca" : "leaf",
+      key: await keyFingerprint(keys.publicKey),
+      cert: await fingerprint(cert.rawData),
+    });
     return { keys, cert, keyPem };
   });
 }
