@@ -179,6 +179,12 @@ const ORDER_MODERN = [
   "show-join-command",
 ] as const;
 
+/**
+ * The phases that talk to the API server (wait-control-plane onwards), as named by the newest minor:
+ * what `--skip-phases` leaves out to run only the offline half.
+ */
+export const API_PHASES: readonly string[] = ORDER_MODERN.slice(ORDER_MODERN.indexOf("wait-control-plane"));
+
 /** Non-pointer metav1.Duration fields of KubeletConfiguration v1beta1 that marshal as "0s" (v1.20 exact). */
 const ZERO_DURATIONS_1_20 = [
   "authentication.webhook.cacheTTL",

@@ -5,6 +5,7 @@
  * and keys parse, kubeconfigs and manifests parse as YAML, kadm's record as JSON); after a plain re-run
  * the tree is complete, has no stray temp file, and its chains verify with openssl.
  */
+import { API_PHASES } from "../lib/versions.ts";
 import { assert, assertEquals } from "./_std.ts";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -15,17 +16,7 @@ import { parseState, STATE_FILE } from "../lib/state.ts";
 import { KUBELET_DROPIN } from "../lib/kubelet.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const SKIP = [
-  "preflight",
-  "wait-control-plane",
-  "upload-config",
-  "upload-certs",
-  "mark-control-plane",
-  "bootstrap-token",
-  "kubelet-finalize",
-  "addon",
-  "show-join-command",
-].join(",");
+const SKIP = ["preflight", ...API_PHASES].join(",");
 const TEMP = /^\..*\.kadm-[0-9a-z]+\.tmp$/;
 const MIN_KILLS = 50;
 const BUDGET_MS = 60_000;

@@ -4,6 +4,7 @@
  * (CNI, a user's CA), the dry-run listing, the confirmation prompt (subprocess with stdin), the etcd
  * member decision (fake client and a real etcd) and a fresh init on the same root afterwards.
  */
+import { API_PHASES } from "../lib/versions.ts";
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch, assertRejects } from "./_std.ts";
 import { openssl, snapshot, tempDir } from "./_assert.ts";
@@ -304,17 +305,7 @@ Deno.test("a fresh kadm init on the same root succeeds after reset and keeps the
     nodeName: "master-1",
     criSocket: SOCK,
     ignorePreflightErrors: ["all"],
-    skipPhases: [
-      "kubelet-start",
-      "wait-control-plane",
-      "upload-config",
-      "upload-certs",
-      "mark-control-plane",
-      "bootstrap-token",
-      "kubelet-finalize",
-      "addon",
-      "show-join-command",
-    ],
+    skipPhases: ["kubelet-start", ...API_PHASES],
   }, memoryLogger());
   const pki = join(root.path, "etc/kubernetes/pki");
   assertEquals(await Deno.readTextFile(join(pki, "ca.crt")), caBefore);
