@@ -108,6 +108,106 @@ Deno.test("the kube-dns Deployment runs kubedns, dnsmasq and sidecar with kubead
   assertEquals(spec.volumes, [{ configMap: { name: "kube-dns", optional: true }, name: "kube-dns-config" }]);
 });
 
+// kubeadm v1.20 KubeDNSDeployment/kubeDNSAddon (manifests.go and dns.go of the v1.20-based fork
+// bobsongplus/kubernetes, commits 2b671e1d and 18304d4c; CHANGELOG-1.20 adds the control-plane toleration
+// to "the kubeadm CoreDNS / kube-dns managed manifests").
+Deno.test("the kube-dns pod spec has kubeadm v1.20's scheduling fields and no nodeSelector or affinity", () => {
+  const d = kubeDnsObjects(kubeDnsConfig(), minorInfo(20)).deployment;
+  const spec = podSpec(d);
+  assertEquals(Object.keys(spec).sort(), [
+    "containers",
+    "dnsPolicy",
+    "priorityClassName",
+    "serviceAccountName",
+    "tolerations",
+    "volumes",
+  ]);
+  assertEquals(spec.priorityClassName, "system-cluster-critical");
+  assertEquals(spec.tolerations, [
+    { key: "CriticalAddonsOnly", operator: "Exists" },
+    { effect: "NoSchedule", key: "node-role.kubernetes.io/master" },
+    { effect: "NoSchedule", key: "node-role.kubernetes.io/control-plane" },
+  ]);
+  const dspec = d.spec as Record<string, unknown>;
+  assertEquals(dspec.strategy, { rollingUpdate: { maxSurge: "10%", maxUnavailable: 0 } });
+  assertEquals(dspec.selector, { matchLabels: { "k8s-app": "kube-dns" } });
+});
+
+Deno.test("the kube-dns containers carry kubeadm v1.20's resources, probes and mounts", () => {
+  const [kubedns, dnsmasq, sidecar] = podSpec(kubeDnsObjects(kubeDnsConfig(), minorInfo(20)).deployment)
+    .containers as unknown as Record<string, unknown>[];
+  assertEquals(kubedns!.resources, {
+    limits: { memory: "170Mi" },
+    requests: { cpu: "100m", memory: "70Mi" },
+  });
+  assertEquals(dnsmasq!.resources, { requests: { cpu: "150m", memory: "20Mi" } });
+  assertEquals(sidecar!.resources, { requests: { cpu: "10m", memory: "20Mi" } });
+  assertEquals(kubedns!.readinessProbe, {
+    httpGet: { path: "/readiness", port: 8081, scheme: "HTTP" },
+    initialDelaySeconds: 3,
+    timeoutSeconds: 5,
+  });
+  assertEquals(kubedns!.livenessProbe, {
+    failureThreshold: 5,
+    httpGet: { path: "/healthcheck/kubedns", port: 10054, scheme: "HTTP" },
+    initialDelaySeconds: 60,
+    successThreshold: 1,
+    timeoutSeconds: 5,
+  });
+  assertEquals(kubedns!.args, [
+    "--domain=cluster.local.",
+    "--dns-port=10053",
+    "--config-dir=/kube-dns-config",
+    "--v=2",
+  ]);
+  assertEquals(kubedns!.env, [{ name: "PROMETHEUS_PORT", value: "10055" }]);
+  assertEquals((dnsmasq!.args as string[]).slice(0, 10), [
+    "-v=2",
+    "-logtostderr",
+    "-configDir=/etc/k8s/dns/dnsmasq-nanny",
+    "-restartDnsmasq=true",
+    "--",
+    "-k",
+    "--cache-size=1000",
+    "--no-negcache",
+    "--dns-loop-detect",
+    "--log-facility=-",
+  ]);
+  assertEquals(kubedns!.volumeMounts, [{ mountPath: "/kube-dns-config", name: "kube-dns-config" }]);
+  assertEquals(dnsmasq!.volumeMounts, [{ mountPath: "/etc/k8s/dns/dnsmasq-nanny", name: "kube-dns-config" }]);
+  assert(!("volumeMounts" in sidecar!));
+  assertEquals(sidecar!.ports, [{ containerPort: 10054, name: "metrics", protocol: "TCP" }]);
+});
+
+Deno.test("the kube-dns Service is kubeadm v1.20's shared KubeDNSService and the warning precedes the last line", () => {
+  const o = kubeDnsObjects(kubeDnsConfig(), minorInfo(20));
+  assertEquals(o.service.metadata.annotations, {
+    "prometheus.io/port": "9153",
+    "prometheus.io/scrape": "true",
+  });
+  assertEquals(o.service.metadata.labels, {
+    "k8s-app": "kube-dns",
+    "kubernetes.io/cluster-service": "true",
+    "kubernetes.io/name": "KubeDNS",
+  });
+  assertEquals(o.service.metadata.resourceVersion, "0");
+  const ports = (o.service.spec as { ports: { name: string; port: number; protocol: string }[] }).ports;
+  assertEquals(ports.map((p) => `${p.name} ${p.port}/${p.protocol}`), [
+    "dns 53/UDP",
+    "dns-tcp 53/TCP",
+    "metrics 9153/TCP",
+  ]);
+  assertEquals(o.steps.at(-1)?.line?.split("\n"), [
+    "[addons] WARNING: kube-dns is deprecated and will not be supported in a future version",
+    "[addons] Applied essential addon: kube-dns",
+  ]);
+  assertEquals(o.serviceAccount.metadata, {
+    name: "kube-dns",
+    namespace: "kube-system",
+    creationTimestamp: null,
+  });
+});
+
 Deno.test("the kube-dns objects follow the DNS domain, an IPv6 service subnet and the dns image overrides", () => {
   const base = kubeDnsConfig();
   const cfg = withCluster(base, {
@@ -154,7 +254,7 @@ for (const version of ["v1.21.0", "v1.34.2"]) {
       /^Invalid value for dns\.type \(line \d+\): kube-dns support was removed in Kubernetes v1\.21/,
     );
     assertMatch(viaType, /use CoreDNS/);
-    assertNotMatch(viaType, /not supported by kadm yet/);
+    assertNotMatch(viaType, /not supported by kadm/);
     const viaGate = refusal(() => load(v1alpha1("{CoreDNS: false}", version)));
     assertMatch(
       viaGate,
@@ -180,6 +280,8 @@ Deno.test("init --dry-run with dns.type kube-dns creates the kube-dns Deployment
     assert(deployment, r.stdout);
     assertMatch(deployment, /^\t  name: kube-dns$/m);
     assertMatch(deployment, /^\t\s+image: k8s\.gcr\.io\/k8s-dns-dnsmasq-nanny:1\.14\.13$/m);
+    assertMatch(deployment, /^\t\s+key: node-role\.kubernetes\.io\/control-plane$/m);
+    assertNotMatch(deployment, /nodeSelector|affinity/);
     assertMatch(r.stdout, /^\[addons\] Applied essential addon: kube-dns$/m);
     assertNotMatch(r.stdout, /Applied essential addon: CoreDNS|name: coredns/);
   } finally {

@@ -4,6 +4,11 @@
  * and the kube-dns Service at the 10th address of the service subnet (the same KubeDNSService template
  * CoreDNS uses). kubeadm creates no kube-dns ConfigMap: the Deployment mounts an optional one, so that a
  * user's stubDomains/upstreamNameservers are honoured when present. kube-dns support ended in v1.21.
+ *
+ * Checked against kubeadm's KubeDNSDeployment template and kubeDNSAddon of the v1.20 line (manifests.go
+ * and dns.go as carried by the v1.20-based fork bobsongplus/kubernetes, commits 2b671e1d and 18304d4c;
+ * upstream kubernetes/kubernetes dns.go 03f2b63a for the pre-1.20 flow): no nodeSelector, no affinity,
+ * tolerations CriticalAddonsOnly plus the master and control-plane NoSchedule taints (kubeadm#2200, v1.20).
  */
 import type { InitConfig } from "../model.ts";
 import type { MinorInfo } from "../versions.ts";
@@ -116,12 +121,12 @@ function deployment(cfg: InitConfig, info: MinorInfo, replicas: number): KubeObj
         spec: {
           containers: [kubedns, dnsmasq, sidecar],
           dnsPolicy: "Default",
-          nodeSelector: { "kubernetes.io/os": "linux" },
           priorityClassName: "system-cluster-critical",
           serviceAccountName: "kube-dns",
           tolerations: [
             { key: "CriticalAddonsOnly", operator: "Exists" },
             { effect: "NoSchedule", key: "node-role.kubernetes.io/master" },
+            { effect: "NoSchedule", key: "node-role.kubernetes.io/control-plane" },
           ],
           volumes: [{ configMap: { name: "kube-dns", optional: true }, name: "kube-dns-config" }],
         },
