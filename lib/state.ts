@@ -31,9 +31,14 @@ export interface KadmState {
   readonly generated: Readonly<Record<string, GeneratedEntry>>;
   /** IDs of the bootstrap-token Secrets `kadm init` created, oldest first. */
   readonly bootstrapTokens: readonly string[];
+  /**
+   * Control-plane components handed over to their self-hosted DaemonSets (recorded before the static
+   * manifest is removed): their static manifests are not written again by a re-run.
+   */
+  readonly selfHosted: readonly string[];
 }
 
-export const EMPTY_STATE: KadmState = { version: 1, generated: {}, bootstrapTokens: [] };
+export const EMPTY_STATE: KadmState = { version: 1, generated: {}, bootstrapTokens: [], selfHosted: [] };
 
 export function statePath(certDir: string): string {
   return `${certDir}/${STATE_FILE}`;
@@ -87,12 +92,29 @@ export function parseState(text: string, path: string): KadmState {
   if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === "string" && /^[a-z0-9]{6}$/.test(t))) {
     throw bad("malformed bootstrapTokens");
   }
-  return { version: 1, generated: gen as Record<string, GeneratedEntry>, bootstrapTokens: tokens };
+  const selfHosted = o.selfHosted ?? [];
+  if (
+    !Array.isArray(selfHosted) || !selfHosted.every((c) => typeof c === "string" && /^kube-[a-z-]+$/.test(c))
+  ) {
+    throw bad("malformed selfHosted");
+  }
+  return {
+    version: 1,
+    generated: gen as Record<string, GeneratedEntry>,
+    bootstrapTokens: tokens,
+    selfHosted: selfHosted as string[],
+  };
 }
 
 export function renderState(s: KadmState): string {
   const generated = Object.fromEntries(Object.entries(s.generated).sort(([a], [b]) => a.localeCompare(b)));
-  return JSON.stringify({ version: 1, generated, bootstrapTokens: s.bootstrapTokens }, null, 2) + "\n";
+  const selfHosted = s.selfHosted.length > 0 ? { selfHosted: s.selfHosted } : {};
+  return JSON.stringify(
+    { version: 1, generated, bootstrapTokens: s.bootstrapTokens, ...selfHosted },
+    null,
+    2,
+  ) +
+    "\n";
 }
 
 /** The record in `certDir`, or the empty record when there is none. */
@@ -115,6 +137,12 @@ export function withEntry(s: KadmState, baseName: string, e: GeneratedEntry): Ka
 
 export function withToken(s: KadmState, id: string): KadmState {
   return s.bootstrapTokens.includes(id) ? s : { ...s, bootstrapTokens: [...s.bootstrapTokens, id] };
+}
+
+/** The record with `component` handed over (true) or back to its static Pod (false). */
+export function withSelfHosted(s: KadmState, component: string, on: boolean): KadmState {
+  const rest = s.selfHosted.filter((c) => c !== component);
+  return { ...s, selfHosted: on ? [...rest, component] : rest };
 }
 
 /** Whether the key PEM is the one kadm recorded for `baseName`. */

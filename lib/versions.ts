@@ -138,7 +138,11 @@ const CP_TAINT: Taint = { key: CP_LABEL, effect: "NoSchedule" };
 const K8S_GCR = "k8s.gcr.io";
 const REGISTRY_K8S = "registry.k8s.io";
 
-/** v1.19 - v1.25 (kubelet-start moved after kubeconfig in v1.19, kubernetes#90892). */
+/**
+ * v1.19 - v1.25 (kubelet-start moved after kubeconfig in v1.19, kubernetes#90892). `selfhosting` is
+ * kadm's (kubeadm v1.9 - v1.12 ran self-hosting last, after the addons); it does nothing unless the
+ * SelfHosting gate is on.
+ */
 const ORDER_1_20 = [
   "preflight",
   "certs",
@@ -153,6 +157,7 @@ const ORDER_1_20 = [
   "bootstrap-token",
   "kubelet-finalize",
   "addon",
+  "selfhosting",
 ] as const;
 
 /** v1.26 - v1.30: show-join-command split out of init as its own last phase (CHANGELOG-1.26). */
@@ -176,6 +181,7 @@ const ORDER_MODERN = [
   "bootstrap-token",
   "kubelet-finalize",
   "addon",
+  "selfhosting",
   "show-join-command",
 ] as const;
 

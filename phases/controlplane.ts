@@ -20,6 +20,8 @@ import { toKubeYaml } from "../lib/yaml.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 import { writeManifest } from "./manifest-files.ts";
 import { applyPatches } from "./patches.ts";
+import { daemonSetName } from "../lib/selfhosting.ts";
+import { handedOver, requireSelfHostedAPI } from "./selfhosting_state.ts";
 
 export async function manifestHostFacts(ctx: InitContext): Promise<ManifestHostFacts> {
   const present = new Set<string>();
@@ -34,6 +36,16 @@ function componentPhase(component: ControlPlaneComponent, short: string): Phase 
     name: component.replace(/^kube-/, ""),
     short,
     async run(ctx) {
+      if (await handedOver(ctx, component)) {
+        // Writing it back would start a second copy next to the DaemonSet's (same host ports).
+        ctx.log.info(
+          `[control-plane] "${component}" is self-hosted (DaemonSet kube-system/${
+            daemonSetName(component)
+          }): its static Pod manifest is not written again`,
+        );
+        if (component === "kube-apiserver") await requireSelfHostedAPI(ctx);
+        return;
+      }
       ctx.log.info(`[control-plane] Creating static Pod manifest for "${component}"`);
       const pods = renderControlPlanePods(ctx.cfg, ctx.minor, await manifestHostFacts(ctx));
       const pod = applyPatches(ctx, component, pods[component]);

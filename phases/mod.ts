@@ -18,6 +18,7 @@ import { bootstrapTokenPhase } from "./bootstraptoken.ts";
 import { kubeletFinalizePhase } from "./kubeletfinalize.ts";
 import { addonPhase } from "./addons.ts";
 import { showJoinCommandPhase } from "./showjoin.ts";
+import { selfHostingPhase } from "./selfhosting.ts";
 
 const ALL: Readonly<Record<string, Phase>> = {
   preflight: preflightPhase,
@@ -33,6 +34,7 @@ const ALL: Readonly<Record<string, Phase>> = {
   "bootstrap-token": bootstrapTokenPhase,
   "kubelet-finalize": kubeletFinalizePhase,
   addon: addonPhase,
+  selfhosting: selfHostingPhase,
   "show-join-command": showJoinCommandPhase,
 };
 

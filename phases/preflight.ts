@@ -31,6 +31,7 @@ import {
 } from "../lib/preflight/mod.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 import { isKadmGenerated } from "../lib/state.ts";
+import { recordedSelfHosted } from "./selfhosting_state.ts";
 import { exists } from "../lib/host.ts";
 import { imageList } from "../lib/images.ts";
 import { imagesPresentCheck } from "../lib/images_pull.ts";
@@ -38,13 +39,14 @@ import { criEndpoint } from "../lib/kubelet.ts";
 
 /**
  * A re-run over kadm's own control plane: kadm's record says it generated this cluster's CA and the
- * API server manifest it writes is there. Then the port, manifest and etcd-data checks (which that
+ * API server manifest it writes is there (or the record says the API server is self-hosted). Then the port, manifest and etcd-data checks (which that
  * running control plane fails by design) are skipped, so `kadm init` can be run again on the host.
  */
 async function isOwnControlPlane(ctx: InitContext): Promise<boolean> {
   const pki = onDisk(ctx, ctx.cfg.cluster.certificatesDir);
   return await isKadmGenerated(pki, "ca") &&
-    await exists(onDisk(ctx, `${ctx.paths.manifestsDir}/kube-apiserver.yaml`));
+    (await exists(onDisk(ctx, `${ctx.paths.manifestsDir}/kube-apiserver.yaml`)) ||
+      (await recordedSelfHosted(ctx)).includes("kube-apiserver"));
 }
 
 /** The phase, reading the host through `hostFor(ctx)` (tests pass a fake host). */

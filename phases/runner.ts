@@ -45,9 +45,20 @@ function isSkipped(path: string, skips: readonly string[]): boolean {
   return skips.some((s) => path === s || path.startsWith(s + "/"));
 }
 
-async function runOne(p: Phase, path: string, ctx: InitContext, skips: readonly string[]): Promise<void> {
+/** `explicit`: named by `kadm init phase` (itself or a parent); `selected`: named itself. */
+async function runOne(
+  p: Phase,
+  path: string,
+  ctx: InitContext,
+  skips: readonly string[],
+  how: { explicit: boolean; selected: boolean } = { explicit: false, selected: false },
+): Promise<void> {
   if (isSkipped(path, skips)) return;
-  if (p.runIf && !p.runIf(ctx)) return;
+  if (p.explicitOnly && !how.selected) return;
+  if (p.runIf && !p.runIf(ctx)) {
+    if (how.explicit && p.skipNote) ctx.log.info(p.skipNote(ctx));
+    return;
+  }
   if (p.run) {
     try {
       await p.run(ctx);
@@ -55,7 +66,9 @@ async function runOne(p: Phase, path: string, ctx: InitContext, skips: readonly 
       throw e instanceof PhaseError ? e : new PhaseError(path, e);
     }
   }
-  for (const child of p.phases ?? []) await runOne(child, `${path}/${child.name}`, ctx, skips);
+  for (const child of p.phases ?? []) {
+    await runOne(child, `${path}/${child.name}`, ctx, skips, { explicit: how.explicit, selected: false });
+  }
 }
 
 /** Runs the whole tree in order, honouring skips. */
@@ -97,7 +110,7 @@ export async function runSelected(
   ctx: InitContext,
 ): Promise<void> {
   const { phase, path } = findPhase(tree, words);
-  await runOne(phase, path, ctx, []);
+  await runOne(phase, path, ctx, [], { explicit: true, selected: true });
 }
 
 /** Help text for the phase tree, indented like kubeadm's `init --help`. */

@@ -84,6 +84,10 @@ export interface Phase {
   readonly long?: string;
   /** Returns false when the phase does not apply (external etcd, version without it). */
   runIf?(ctx: InitContext): boolean;
+  /** Printed instead when `kadm init phase` names this phase (or its parent) and runIf says no. */
+  skipNote?(ctx: InitContext): string;
+  /** Runs only when `kadm init phase` names it: never in `kadm init`, nor with its parent or `all`. */
+  readonly explicitOnly?: boolean;
   /** A parent may have its own run (printed before its sub-phases run). */
   run?(ctx: InitContext): Promise<void>;
 }

@@ -207,9 +207,17 @@ const cases: [string, string, RegExp][] = [
     /^Invalid value for etcd \(line 14\): etcd.local and etcd.external are mutually exclusive/,
   ],
   [
-    "an old-era feature gate",
-    ref("kind: ClusterConfiguration", "kind: ClusterConfiguration\nfeatureGates: {SelfHosting: true}"),
-    /^Feature gate SelfHosting=true in featureGates.SelfHosting \(line 14\) is not supported by kadm yet \(a later issue adds the kubeadm v1.9\/v1.10 features\); remove it/,
+    "an old-era feature gate kadm does not build",
+    ref("kind: ClusterConfiguration", "kind: ClusterConfiguration\nfeatureGates: {HighAvailability: true}"),
+    /^Feature gate HighAvailability=true in featureGates.HighAvailability \(line 14\) is not supported by kadm/,
+  ],
+  [
+    "StoreCertsInSecrets without SelfHosting",
+    ref(
+      "kind: ClusterConfiguration",
+      "kind: ClusterConfiguration\nfeatureGates: {StoreCertsInSecrets: true}",
+    ),
+    /^Invalid value for featureGates.StoreCertsInSecrets \(line 14\): StoreCertsInSecrets=true needs SelfHosting=true/,
   ],
   [
     "CoreDNS switched off for v1.21",
@@ -226,14 +234,9 @@ const cases: [string, string, RegExp][] = [
     /^Invalid value for dns.type \(line 14\): kube-dns support was removed in Kubernetes v1.21.*use CoreDNS/,
   ],
   [
-    "v1alpha1 self-hosting",
-    readData("reference-v1alpha1.yaml") + "selfHosted: true\n",
-    /^Self-hosting \(selfHosted \(line 12\)\) is not supported by kadm yet/,
-  ],
-  [
     "v1alpha1 self-hosted etcd",
     readData("reference-v1alpha1.yaml") + "etcd:\n  selfHosted: {etcdVersion: 3.1.10}\n",
-    /^Self-hosted etcd \(etcd.selfHosted \(line 13\)\) is not supported by kadm yet/,
+    /^Self-hosted etcd \(etcd.selfHosted \(line 13\)\) is not supported by kadm \(an old kubeadm v1.9\/v1.10 feature\); remove it$/,
   ],
   [
     "v1alpha1 arch-suffixed etcd image",

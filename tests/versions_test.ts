@@ -24,6 +24,7 @@ const CORE_PHASES = [
   "bootstrap-token",
   "kubelet-finalize",
   "addon",
+  "selfhosting", // kadm's; does nothing unless the SelfHosting gate is on
 ];
 
 function parsePatch(v: string): { minor: number; patch: number } {

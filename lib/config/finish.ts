@@ -8,6 +8,7 @@ import { parseVersion } from "../model.ts";
 import { UserError } from "../errors.ts";
 import { DYNAMIC_KUBELET_CONFIG, dynamicKubeletRefusal } from "../dynamic_kubelet.ts";
 import { LAST_KUBE_DNS_MINOR } from "../objects/kubedns.ts";
+import { SELF_HOSTING_GATES, selfHostingGateProblem, STORE_CERTS_IN_SECRETS } from "../selfhosting.ts";
 import { DEFAULT_KUBERNETES_VERSION, defaultImageRepository, minorInfo } from "../versions.ts";
 import { defaultToken, type Draft } from "./draft.ts";
 import { resolveKubernetesVersion } from "./kube_version.ts";
@@ -65,6 +66,8 @@ export function finish(rc: ReadCx, d: Draft, host: HostFacts | undefined): InitC
       if (refusal) {
         rc.problems.add(`Invalid value for ${label(`featureGates.${name}`, "featureGates")}: ${refusal}`);
       }
+    } else if (SELF_HOSTING_GATES.includes(name)) {
+      // kadm's own gates for every minor (kubeadm dropped them in v1.13): lib/selfhosting.ts.
     } else if (!Object.hasOwn(info.featureGates, name)) {
       const known = Object.keys(info.featureGates).sort().join(", ") || "none";
       rc.problems.add(
@@ -75,6 +78,12 @@ export function finish(rc: ReadCx, d: Draft, host: HostFacts | undefined): InitC
     } else if (name === "PublicKeysECDSA" && on) {
       c.encryptionAlgorithm = "ECDSA-P256";
     }
+  }
+
+  const selfHosting = selfHostingGateProblem(c.featureGates);
+  if (selfHosting) {
+    const where = label(`featureGates.${STORE_CERTS_IN_SECRETS}`, "feature-gates");
+    rc.problems.add(`Invalid value for ${where}: ${selfHosting}`);
   }
 
   if (c.dns.type === "kube-dns" && v.minor > LAST_KUBE_DNS_MINOR) {

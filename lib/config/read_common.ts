@@ -139,19 +139,18 @@ export function mounts(
   return out;
 }
 
-/** kubeadm v1.9/v1.10 gates kadm has not built yet (the CoreDNS gate is read into dns.type). */
-const OLD_GATES = [
-  "SelfHosting",
-  "StoreCertsInSecrets",
-  "HighAvailability",
-  "SupportIPVSProxyMode",
-  "Auditing",
-];
+/**
+ * kubeadm v1.9/v1.10 gates kadm does not build, with what replaced them (the CoreDNS gate is read into
+ * dns.type; SelfHosting and StoreCertsInSecrets are kadm's own gates, lib/selfhosting.ts).
+ */
+const OLD_GATES: Readonly<Record<string, string>> = {
+  HighAvailability: "use controlPlaneEndpoint and 'kubeadm join --control-plane'",
+  SupportIPVSProxyMode: "set mode: ipvs in a KubeProxyConfiguration document",
+  Auditing: "pass --audit-policy-file in apiServer.extraArgs with the file in apiServer.extraVolumes",
+};
 
-export function notYet(rc: ReadCx, what: string): void {
-  rc.problems.add(
-    `${what} is not supported by kadm yet (a later issue adds the kubeadm v1.9/v1.10 features); remove it`,
-  );
+export function notYet(rc: ReadCx, what: string, instead = "remove it"): void {
+  rc.problems.add(`${what} is not supported by kadm (an old kubeadm v1.9/v1.10 feature); ${instead}`);
 }
 
 /** Feature gates into the draft; the per-minor known-gate check happens once the version is known. */
@@ -171,8 +170,8 @@ export function featureGates(
       }
       continue;
     }
-    if (OLD_GATES.includes(name)) {
-      notYet(rc, `Feature gate ${name}=${on} in ${where(rc, p)}`);
+    if (Object.hasOwn(OLD_GATES, name)) {
+      notYet(rc, `Feature gate ${name}=${on} in ${where(rc, p)}`, `remove it and ${OLD_GATES[name]}`);
       continue;
     }
     d.cluster.featureGates[name] = on;

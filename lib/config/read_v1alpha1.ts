@@ -1,9 +1,10 @@
 /**
  * kubeadm.k8s.io/v1alpha1 MasterConfiguration (kubeadm v1.9/v1.10) -> draft. An input dialect only:
  * what it leaves unset takes the defaults of the chosen version, and its old default registry
- * gcr.io/google_containers is never carried over. Old-era features (self-hosting, audit gate,
- * privileged pods) are refused until kadm builds them.
+ * gcr.io/google_containers is never carried over. `selfHosted: true` is the SelfHosting gate; the
+ * audit gate, privileged Pods and self-hosted etcd are refused (kadm does not build them).
  */
+import { SELF_HOSTING } from "../selfhosting.ts";
 import type { MasterDoc } from "./dialects.ts";
 import { defaultToken, type Draft, setArg } from "./draft.ts";
 import {
@@ -36,7 +37,11 @@ export function applyMaster(rc: ReadCx, d: Draft, m: MasterDoc): void {
       note(rc, "controlPlaneEndpoint", "api.controlPlaneEndpoint");
     }
   }
-  if (m.selfHosted) notYet(rc, `Self-hosting (${where(rc, "selfHosted")})`);
+  if (m.selfHosted) {
+    // kubeadm v1.9's MasterConfiguration.SelfHosted: the same as the SelfHosting feature gate.
+    d.cluster.featureGates[SELF_HOSTING] = true;
+    note(rc, `featureGates.${SELF_HOSTING}`, "selfHosted");
+  }
   if (m.privilegedPods) notYet(rc, `Privileged control-plane Pods (${where(rc, "privilegedPods")})`);
   if (m.auditPolicy?.path) {
     notYet(rc, `The audit policy of the Auditing feature gate (${where(rc, "auditPolicy.path")})`);

@@ -4,6 +4,7 @@
  * documents for `config print init-defaults` and `config migrate`. Keys are sorted and empty optional
  * fields omitted, as Go's JSON->YAML marshaller does. Pure functions.
  */
+import { SELF_HOSTING_GATES } from "../selfhosting.ts";
 import { stringify } from "yaml";
 import type { Arg, ClusterConfig, ControlPlaneComponent, HostPathMount, InitConfig } from "../model.ts";
 import { minorOf } from "../model.ts";
@@ -71,9 +72,14 @@ export function renderStoredClusterConfiguration(
   return { yaml: goYaml(doc), warnings };
 }
 
-/** The gates kubeadm's list knows: kadm's own DynamicKubeletConfig would make kubeadm reject the file. */
+/**
+ * The gates kubeadm's list knows: kadm's own DynamicKubeletConfig, SelfHosting and StoreCertsInSecrets
+ * would make kubeadm reject the file.
+ */
 function kubeadmGates(gates: Readonly<Record<string, boolean>>): Obj | undefined {
-  const kept = Object.entries(gates).filter(([k]) => k !== DYNAMIC_KUBELET_CONFIG);
+  const kept = Object.entries(gates).filter(([k]) =>
+    k !== DYNAMIC_KUBELET_CONFIG && !SELF_HOSTING_GATES.includes(k)
+  );
   return kept.length > 0 ? Object.fromEntries(kept) : undefined;
 }
 
@@ -212,7 +218,7 @@ function clusterV1beta4(c: ClusterConfig, warnings: string[]): Obj {
     }),
     encryptionAlgorithm: c.encryptionAlgorithm,
     etcd: etcd(c, argList),
-    featureGates: Object.keys(c.featureGates).length > 0 ? c.featureGates : undefined,
+    featureGates: kubeadmGates(c.featureGates),
     imageRepository: c.imageRepository,
     kubernetesVersion: c.kubernetesVersion,
     networking: networking(c),

@@ -43,6 +43,8 @@ export interface ConfigOptions {
   readonly timeouts?: Readonly<Record<string, string>>;
   /** Leave bootstrapTokens out (kadm generates one). */
   readonly generatedToken?: boolean;
+  /** ClusterConfiguration featureGates, e.g. { SelfHosting: true }. */
+  readonly featureGates?: Readonly<Record<string, boolean>>;
 }
 
 /** The init config of an e2e run: v1beta2 for v1.20, v1beta4 (+ KubeletConfiguration) for v1.34. */
@@ -68,6 +70,9 @@ export function e2eConfig(o: ConfigOptions): string {
     `apiVersion: ${api}`,
     "kind: ClusterConfiguration",
     `kubernetesVersion: ${o.version}`,
+    ...(o.featureGates
+      ? ["featureGates:", ...Object.entries(o.featureGates).map(([k, v]) => `  ${k}: ${v}`)]
+      : []),
     "networking:",
     `  podSubnet: ${POD_SUBNET}`,
     ...(o.health && v1beta4
