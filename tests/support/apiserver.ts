@@ -11,8 +11,9 @@
  *   api.get("/api/v1/namespaces/kube-public/configmaps/cluster-info");
  *
  * Split: apiserver_types.ts (resource table, Status), apiserver_store.ts, apiserver_auth.ts,
- * apiserver_rest.ts, apiserver_validate.ts, apiserver_patch.ts, apiserver_certs.ts, apiserver_faults.ts,
- * apiserver_discovery.ts, apiserver_signer.ts.
+ * apiserver_rest.ts, apiserver_select.ts (label/field selectors), apiserver_pods.ts (Pod defaults and
+ * graceful deletion), apiserver_validate.ts, apiserver_patch.ts, apiserver_certs.ts, apiserver_faults.ts,
+ * apiserver_discovery.ts, apiserver_signer.ts. The node's kubelet and DaemonSet controller: kubelet_sim.ts.
  */
 import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -109,6 +110,11 @@ export interface TestApiServer extends AsyncDisposable {
   objects(): KubeObject[];
   /** Stores (creates or replaces) an object, bypassing authentication and validation. */
   seed(obj: KubeObject): KubeObject;
+  /**
+   * Deletes the object at a REST path at once (no grace period, no cascade), bypassing authentication;
+   * returns what was stored, or undefined when nothing was (a GET then answers 404 NotFound).
+   */
+  remove(path: string): KubeObject | undefined;
   /** Resolves once the simulated controllers (bootstrap signer) have caught up with every write. */
   controllersIdle(): Promise<void>;
   /** A client certificate signed by the cluster CA. */
@@ -389,6 +395,11 @@ export async function startTestApiServer(opts: TestApiServerOptions = {}): Promi
     },
     objects: () => store.all(),
     seed: (obj) => store.seed(structuredClone(obj)),
+    remove(path) {
+      const info = resolvePath(path);
+      const ri = findResource(info.group, info.version, info.resource);
+      return ri && info.name ? store.delete(ri, ri.namespaced ? info.namespace : "", info.name) : undefined;
+    },
     async controllersIdle() {
       for (let i = 0; i < 10; i++) {
         const p = signing;

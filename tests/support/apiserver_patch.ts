@@ -67,6 +67,7 @@ const SCHEMAS: Readonly<Record<string, Schema>> = {
   },
   Deployment: { fields: { metadata: META, spec: { fields: { template: POD_TEMPLATE } } } },
   DaemonSet: { fields: { metadata: META, spec: { fields: { template: POD_TEMPLATE } } } },
+  Pod: { fields: { metadata: META, spec: POD_TEMPLATE.fields!.spec! } },
   Service: { fields: { metadata: META, spec: { fields: { ports: { mergeKey: "port" } } } } },
 };
 

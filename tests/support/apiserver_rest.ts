@@ -5,6 +5,9 @@
  */
 import type { Attributes, UserInfo } from "./apiserver_auth.ts";
 import { applyJsonPatch, mergePatch, PatchFailure, strategicMergePatch } from "./apiserver_patch.ts";
+import { remove } from "./apiserver_delete.ts";
+import { defaultPod, initialPodStatus } from "./apiserver_pods.ts";
+import { matchesLabelSelector, parseFieldSelector } from "./apiserver_select.ts";
 import type { ObjectStore } from "./apiserver_store.ts";
 import {
   ApiError,
@@ -14,10 +17,11 @@ import {
   findResource,
   type KubeObject,
   type ResourceInfo,
-  RESOURCES,
   statusBody,
 } from "./apiserver_types.ts";
 import { bytesFieldError, validate } from "./apiserver_validate.ts";
+
+export { matchesLabelSelector };
 
 export interface Reply {
   readonly code: number;
@@ -137,6 +141,7 @@ function normalize(ri: ResourceInfo, obj: KubeObject): KubeObject {
     obj.spec.type ??= "ClusterIP";
     if (obj.spec.clusterIP) obj.spec.clusterIPs ??= [obj.spec.clusterIP];
   }
+  if (ri.kind === "Pod") defaultPod(obj);
   if (ri.kind === "Namespace") {
     obj.spec ??= { finalizers: ["kubernetes"] };
     obj.status = { phase: "Active" };
@@ -169,19 +174,13 @@ function requireNamespace(store: ObjectStore, ri: ResourceInfo, namespace: strin
 
 const KEEP_STATUS = new Set([
   "Node",
+  "Pod",
   "Deployment",
   "DaemonSet",
   "Service",
   "Namespace",
   "CertificateSigningRequest",
 ]);
-
-function generation(ri: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
-  if (!["Deployment", "DaemonSet"].includes(ri.kind)) return;
-  const prev = old?.metadata?.generation ?? 0;
-  const changed = !old || JSON.stringify(old.spec) !== JSON.stringify(obj.spec);
-  obj.metadata.generation = changed ? prev + 1 : prev;
-}
 
 function create(store: ObjectStore, ri: ResourceInfo, info: RequestInfo, text: string): Reply {
   const obj = normalize(ri, decodeBody(ri, text));
@@ -207,7 +206,7 @@ function create(store: ObjectStore, ri: ResourceInfo, info: RequestInfo, text: s
   invalidIfAny(ri, obj);
   if (store.get(ri, info.namespace, meta.name)) throw errors.alreadyExists(ri, meta.name);
   if (ri.kind === "Deployment" || ri.kind === "DaemonSet") delete obj.status;
-  generation(ri, obj);
+  if (ri.kind === "Pod") obj.status = initialPodStatus();
   return { code: 201, body: store.create(ri, obj) };
 }
 
@@ -238,12 +237,16 @@ function update(
     throw new ApiError(409, errors.conflict(ri, info.name).status);
   }
   normalize(ri, obj);
+  // BeforeUpdate: deletion marks are the server's.
+  for (const k of ["deletionTimestamp", "deletionGracePeriodSeconds"]) {
+    if (old.metadata[k] === undefined) delete meta[k];
+    else meta[k] = old.metadata[k];
+  }
   if (KEEP_STATUS.has(ri.kind)) {
     if (old.status === undefined) delete obj.status;
     else obj.status = old.status;
   }
   invalidIfAny(ri, obj, old);
-  generation(ri, obj, old);
   return { code: 200, body: store.update(ri, old, obj) };
 }
 
@@ -295,54 +298,11 @@ function patch(
   return update(store, ri, info, old, obj);
 }
 
-function remove(store: ObjectStore, ri: ResourceInfo, info: RequestInfo): Reply {
-  const old = store.delete(ri, info.namespace, info.name);
-  if (!old) throw errors.notFound(ri, info.name);
-  if (ri.kind === "Namespace") {
-    for (const other of RESOURCES.filter((x) => x.namespaced)) {
-      for (const o of store.list(other, info.name)) store.delete(other, info.name, o.metadata.name);
-    }
-  }
-  const details: KubeObject = { name: info.name };
-  if (ri.group) details.group = ri.group;
-  details.kind = ri.resource;
-  details.uid = old.metadata.uid;
-  return { code: 200, body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details } };
-}
-
-/** `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`, comma-separated. */
-export function matchesLabelSelector(labels: Record<string, string>, selector: string): boolean {
-  const terms = selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
-  return terms.every((raw) => {
-    const t = raw.trim();
-    if (t === "") return true;
-    let m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(t);
-    if (m) {
-      const vals = m[3]!.split(",").map((s) => s.trim());
-      const hit = m[1]! in labels && vals.includes(labels[m[1]!]!);
-      return m[2] === "in" ? hit : !hit;
-    }
-    m = /^([^=!\s]+)\s*(!=|==|=)\s*(\S*)$/.exec(t);
-    if (m) return m[2] === "!=" ? labels[m[1]!] !== m[3] : labels[m[1]!] === m[3];
-    if (t.startsWith("!")) return !(t.slice(1) in labels);
-    return t in labels;
-  });
-}
-
 function list(store: ObjectStore, ri: ResourceInfo, info: RequestInfo, query: URLSearchParams): Reply {
   const labelSel = query.get("labelSelector") ?? "";
-  const fieldSel = query.get("fieldSelector") ?? "";
+  const fieldMatch = parseFieldSelector(ri, query.get("fieldSelector") ?? "");
   const items = store.list(ri, info.namespace).filter((o) =>
-    matchesLabelSelector(o.metadata?.labels ?? {}, labelSel) &&
-    fieldSel.split(",").filter((x) => x).every((term) => {
-      const [k, v] = term.split(/==?/);
-      const actual = k === "metadata.name"
-        ? o.metadata.name
-        : k === "metadata.namespace"
-        ? o.metadata.namespace
-        : undefined;
-      return actual === v;
-    })
+    matchesLabelSelector(o.metadata?.labels ?? {}, labelSel) && fieldMatch(o)
   ).map((o) => {
     delete o.apiVersion;
     delete o.kind;
@@ -413,7 +373,7 @@ export function serveResource(
     case "patch":
       return patch(store, ri, scoped, text, contentType);
     case "delete":
-      return remove(store, ri, scoped);
+      return remove(store, ri, scoped, text, query);
     default:
       throw errors.methodNotSupported(ri, info.verb);
   }

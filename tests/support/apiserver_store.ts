@@ -14,6 +14,9 @@ import {
 const keyOf = (ri: ResourceInfo, namespace: string, name: string) =>
   `${ri.group}/${ri.resource}/${ri.namespaced ? namespace : ""}/${name}`;
 
+/** Kinds whose registry strategy sets metadata.generation to 1 on create and bumps it on a spec change. */
+const GENERATION_KINDS: ReadonlySet<string> = new Set(["Deployment", "DaemonSet"]);
+
 export class ObjectStore {
   #objects = new Map<string, KubeObject>();
   #rv = 1;
@@ -42,13 +45,14 @@ export class ObjectStore {
     return out.sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
   }
 
-  /** Stores a new object: stamps uid, creationTimestamp, resourceVersion, apiVersion and kind. */
+  /** Stores a new object: stamps uid, creationTimestamp, resourceVersion, generation, apiVersion and kind. */
   create(ri: ResourceInfo, obj: KubeObject, now = new Date()): KubeObject {
     const meta = { ...(obj.metadata ?? {}) };
     meta.uid = crypto.randomUUID();
     meta.resourceVersion = String(++this.#rv);
     meta.creationTimestamp = now.toISOString().replace(/\.\d+Z$/, "Z");
     if (!ri.namespaced) delete meta.namespace;
+    if (GENERATION_KINDS.has(ri.kind)) meta.generation ??= 1;
     const stored = { apiVersion: apiVersionOf(ri), kind: ri.kind, ...obj, metadata: meta };
     stored.apiVersion = apiVersionOf(ri);
     stored.kind = ri.kind;
@@ -65,7 +69,11 @@ export class ObjectStore {
     meta.name = old.metadata.name;
     if (ri.namespaced) meta.namespace = old.metadata.namespace;
     else delete meta.namespace;
-    if (old.metadata.generation !== undefined) meta.generation = old.metadata.generation;
+    // metadata.generation is the server's: kept, and bumped where the kind's strategy bumps it on a spec change.
+    if (GENERATION_KINDS.has(ri.kind)) {
+      const changed = JSON.stringify(old.spec) !== JSON.stringify(obj.spec);
+      meta.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
+    } else if (old.metadata.generation !== undefined) meta.generation = old.metadata.generation;
     meta.resourceVersion = String(++this.#rv);
     const stored = { ...obj, apiVersion: apiVersionOf(ri), kind: ri.kind, metadata: meta };
     this.#objects.set(keyOf(ri, meta.namespace ?? "", meta.name), stored);

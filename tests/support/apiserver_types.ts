@@ -48,6 +48,7 @@ const RBAC = "rbac.authorization.k8s.io";
 export const RESOURCES: readonly ResourceInfo[] = [
   r("", "v1", "configmaps", "ConfigMap", ns, ["cm"]),
   r("", "v1", "secrets", "Secret", ns, []),
+  r("", "v1", "pods", "Pod", ns, ["po"]),
   r("", "v1", "serviceaccounts", "ServiceAccount", ns, ["sa"]),
   r("", "v1", "services", "Service", ns, ["svc"], "dns1035"),
   r("", "v1", "nodes", "Node", cluster, ["no"]),
@@ -249,7 +250,8 @@ export interface FieldError {
     | "FieldValueRequired"
     | "FieldValueInvalid"
     | "FieldValueNotSupported"
-    | "FieldValueDuplicate";
+    | "FieldValueDuplicate"
+    | "FieldValueForbidden";
   readonly detail: string;
 }
 
@@ -271,6 +273,17 @@ export const fieldErr = {
       supported.map((s) => JSON.stringify(s)).join(", ")
     }`,
   }),
+  /** field.Invalid with the value already rendered as Go's %#v would (see `goValue`). */
+  invalidGo: (field: string, rendered: string, why: string): FieldError => ({
+    field,
+    reason: "FieldValueInvalid",
+    detail: `Invalid value: ${rendered}: ${why}`,
+  }),
+  forbidden: (field: string, why: string): FieldError => ({
+    field,
+    reason: "FieldValueForbidden",
+    detail: `Forbidden: ${why}`,
+  }),
   duplicate: (field: string, value: unknown): FieldError => ({
     field,
     reason: "FieldValueDuplicate",
@@ -278,10 +291,33 @@ export const fieldErr = {
   }),
 };
 
+/**
+ * A value as field.Error renders a bad value: strings quoted, numbers and booleans bare, a string map
+ * as Go's %#v prints it (`map[string]string{"a":"b"}`, keys sorted; `map[string]string(nil)` when absent).
+ */
+export function goValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (v === undefined || v === null) return "map[string]string(nil)";
+  if (typeof v === "object" && !Array.isArray(v)) {
+    const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0
+    );
+    return `map[string]string{${
+      entries.map(([k, x]) => `${JSON.stringify(k)}:${JSON.stringify(String(x))}`).join(", ")
+    }}`;
+  }
+  return JSON.stringify(v);
+}
+
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/** validation.MaxLenError: a separate message beside the format's. */
+const tooLong = (name: string, max: number) =>
+  name.length > max ? [`must be no more than ${max} characters`] : [];
 
 /** The messages of k8s.io/apimachinery/pkg/util/validation for metadata.name. */
 export function nameErrors(rule: ResourceInfo["nameRule"], name: string): string[] {
@@ -290,22 +326,31 @@ export function nameErrors(rule: ResourceInfo["nameRule"], name: string): string
       if (name === "." || name === "..") return [`may not be '${name}'`];
       return ["/", "%"].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
     case "label":
-      return name.length <= 63 && DNS1123_LABEL.test(name) ? [] : [
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start " +
-        "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is " +
-        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+      return [
+        ...tooLong(name, 63),
+        ...(DNS1123_LABEL.test(name) ? [] : [
+          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start " +
+          "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is " +
+          "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+        ]),
       ];
     case "dns1035":
-      return name.length <= 63 && DNS1035_LABEL.test(name) ? [] : [
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic " +
-        "character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for " +
-        "validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+      return [
+        ...tooLong(name, 63),
+        ...(DNS1035_LABEL.test(name) ? [] : [
+          "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic " +
+          "character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for " +
+          "validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+        ]),
       ];
     default:
-      return name.length <= 253 && DNS1123_SUBDOMAIN.test(name) ? [] : [
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must " +
-        "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is " +
-        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      return [
+        ...tooLong(name, 253),
+        ...(DNS1123_SUBDOMAIN.test(name) ? [] : [
+          "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and " +
+          "must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is " +
+          "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+        ]),
       ];
   }
 }

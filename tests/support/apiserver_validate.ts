@@ -3,11 +3,16 @@
  * and reasons of pkg/apis/<group>/validation: names, labels and annotation keys, ConfigMap/Secret keys,
  * Secret data as base64 (a decode error, hence 400 on create/update and 422 on patch), RBAC roles and
  * bindings (roleRef immutable), Node taints (known effects, unique key+effect), Deployment/DaemonSet
- * selectors (must match the template, immutable) and containers, Service ports.
+ * selectors (must match the template, not empty, immutable) and containers, the keys each built-in Secret
+ * type needs (kubernetes.io/tls: tls.crt and tls.key), Pod containers and the Pod spec's immutability,
+ * Service ports.
  */
+import { POD_UPDATE_FORBIDDEN, podSpecChangeForbidden } from "./apiserver_pods.ts";
+import { labelSelectorObjectMatches } from "./apiserver_select.ts";
 import {
   fieldErr,
   type FieldError,
+  goValue,
   type KubeObject,
   labelValueOk,
   nameErrors,
@@ -175,31 +180,104 @@ function taintErrors(taints: unknown): FieldError[] {
   return errs;
 }
 
-function workloadErrors(obj: KubeObject): FieldError[] {
+/** Go's %#v of a *metav1.LabelSelector after field.Error dereferences it. */
+function goSelector(sel: KubeObject): string {
+  const ml = sel.matchLabels === undefined ? "map[string]string(nil)" : goValue(sel.matchLabels);
+  const me = sel.matchExpressions === undefined
+    ? "[]v1.LabelSelectorRequirement(nil)"
+    : `[]v1.LabelSelectorRequirement{${
+      (sel.matchExpressions as KubeObject[]).map((e) =>
+        `v1.LabelSelectorRequirement{Key:${JSON.stringify(e?.key ?? "")}, Operator:${
+          JSON.stringify(e?.operator ?? "")
+        }, Values:[]string{${(e?.values ?? []).map((v: unknown) => JSON.stringify(v)).join(", ")}}}`
+      ).join(", ")
+    }}`;
+  return `v1.LabelSelector{MatchLabels:${ml}, MatchExpressions:${me}}`;
+}
+
+/** ValidatePodSpec, the part kadm could get wrong: containers with names and images, restartPolicy. */
+function podSpecErrors(spec: unknown, p: string, restartPolicies: readonly string[]): FieldError[] {
   const errs: FieldError[] = [];
-  const sel = obj.spec?.selector;
-  const labels = obj.spec?.template?.metadata?.labels ?? {};
-  if (!isMap(sel) || (!isMap(sel.matchLabels) && !Array.isArray(sel.matchExpressions))) {
-    errs.push(fieldErr.required("spec.selector", ""));
-  } else if (Object.entries(sel.matchLabels ?? {}).some(([k, v]) => labels[k] !== v)) {
-    errs.push(
-      fieldErr.invalid(
-        "spec.template.metadata.labels",
-        labels,
-        "`selector` does not match template `labels`",
-      ),
-    );
-  }
-  const containers = obj.spec?.template?.spec?.containers;
+  const s = isMap(spec) ? spec : {};
+  const containers = s.containers;
   if (!Array.isArray(containers) || containers.length === 0) {
-    errs.push(fieldErr.required("spec.template.spec.containers", ""));
+    errs.push(fieldErr.required(`${p}.containers`, ""));
   } else {
     containers.forEach((c: KubeObject, i) => {
-      if (!c?.name) errs.push(fieldErr.required(`spec.template.spec.containers[${i}].name`, ""));
-      if (!c?.image) errs.push(fieldErr.required(`spec.template.spec.containers[${i}].image`, ""));
+      if (!c?.name) errs.push(fieldErr.required(`${p}.containers[${i}].name`, ""));
+      if (!c?.image) errs.push(fieldErr.required(`${p}.containers[${i}].image`, ""));
     });
   }
+  const rp = s.restartPolicy ?? "Always";
+  if (!restartPolicies.includes(rp)) {
+    errs.push(fieldErr.notSupported(`${p}.restartPolicy`, rp, restartPolicies));
+  }
   return errs;
+}
+
+const RESTART_POLICIES = ["Always", "OnFailure", "Never"];
+
+/** ValidateDaemonSetSpec / ValidateDeploymentSpec: the selector, its match with the template, the pod spec. */
+function workloadErrors(kind: string, obj: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const sel = isMap(obj.spec?.selector) ? obj.spec.selector : undefined;
+  const labels = obj.spec?.template?.metadata?.labels;
+  const size = sel
+    ? Object.keys(isMap(sel.matchLabels) ? sel.matchLabels : {}).length +
+      (Array.isArray(sel.matchExpressions) ? sel.matchExpressions.length : 0)
+    : -1;
+  const mismatch = labelSelectorObjectMatches(sel, isMap(labels) ? labels : {}) ? [] : [
+    fieldErr.invalidGo(
+      "spec.template.metadata.labels",
+      goValue(labels),
+      "`selector` does not match template `labels`",
+    ),
+  ];
+  const empty = size === 0
+    ? [
+      fieldErr.invalidGo(
+        "spec.selector",
+        goSelector(sel!),
+        `empty selector is invalid for ${kind.toLowerCase()}`,
+      ),
+    ]
+    : [];
+  if (kind === "DaemonSet") errs.push(...mismatch, ...empty);
+  else {
+    // ValidateDeploymentSpec: Required for a missing selector; an empty one matches everything.
+    if (!sel) errs.push(fieldErr.required("spec.selector", ""));
+    errs.push(...empty, ...(size === 0 ? [] : mismatch));
+  }
+  const policies = kind === "DaemonSet" ? ["Always"] : RESTART_POLICIES;
+  errs.push(...podSpecErrors(obj.spec?.template?.spec, "spec.template.spec", policies));
+  return errs;
+}
+
+/** ValidateSecret's per-type checks (pkg/apis/core/validation): the keys each built-in type needs. */
+function secretTypeErrors(obj: KubeObject): FieldError[] {
+  const data = isMap(obj.data) ? obj.data : {};
+  const need = (...keys: string[]) =>
+    keys.filter((k) => !Object.hasOwn(data, k)).map((k) => fieldErr.required(`data[${k}]`, ""));
+  switch (obj.type) {
+    case "kubernetes.io/tls":
+      return need("tls.crt", "tls.key");
+    case "kubernetes.io/ssh-auth":
+      return data["ssh-privatekey"] ? [] : [fieldErr.required("data[ssh-privatekey]", "")];
+    case "kubernetes.io/basic-auth":
+      return Object.hasOwn(data, "username") || Object.hasOwn(data, "password")
+        ? []
+        : need("username", "password");
+    case "kubernetes.io/dockerconfigjson":
+      return need(".dockerconfigjson");
+    case "kubernetes.io/dockercfg":
+      return need(".dockercfg");
+    case "kubernetes.io/service-account-token":
+      return obj.metadata?.annotations?.["kubernetes.io/service-account.name"]
+        ? []
+        : [fieldErr.required("metadata.annotations[kubernetes.io/service-account.name]", "")];
+    default:
+      return [];
+  }
 }
 
 /** Field errors for `obj` of kind `ri`; `old` is the stored object on an update. */
@@ -216,7 +294,7 @@ export function validate(ri: ResourceInfo, obj: KubeObject, old?: KubeObject): F
       }
       break;
     case "Secret":
-      errs.push(...keysErrors("data", obj.data));
+      errs.push(...keysErrors("data", obj.data), ...secretTypeErrors(obj));
       if (old && (old.type ?? "Opaque") !== (obj.type ?? "Opaque")) {
         errs.push(fieldErr.invalid("type", obj.type, "field is immutable"));
       }
@@ -237,9 +315,15 @@ export function validate(ri: ResourceInfo, obj: KubeObject, old?: KubeObject): F
       break;
     case "Deployment":
     case "DaemonSet":
-      errs.push(...workloadErrors(obj));
+      errs.push(...workloadErrors(ri.kind, obj));
       if (old && JSON.stringify(old.spec?.selector) !== JSON.stringify(obj.spec?.selector)) {
         errs.push(fieldErr.invalid("spec.selector", obj.spec?.selector, "field is immutable"));
+      }
+      break;
+    case "Pod":
+      errs.push(...podSpecErrors(obj.spec, "spec", RESTART_POLICIES));
+      if (old && podSpecChangeForbidden(obj, old)) {
+        errs.push(fieldErr.forbidden("spec", POD_UPDATE_FORBIDDEN));
       }
       break;
     case "Service": {
