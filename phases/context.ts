@@ -7,7 +7,15 @@ import { UserError } from "../lib/errors.ts";
 import { parseVersion } from "../lib/model.ts";
 import { minorInfo } from "../lib/versions.ts";
 import type { Logger } from "../lib/log.ts";
-import { type CommandRunner, exists, hostname, realRunner } from "../lib/host.ts";
+import {
+  type CommandRunner,
+  exists,
+  hostname,
+  readIfExists,
+  realRunner,
+  writeFileAtomic,
+} from "../lib/host.ts";
+import { statePath } from "../lib/state.ts";
 import { webCryptoKeySource } from "../lib/pki/keys.ts";
 import type { KeySource } from "../lib/pki/keys.ts";
 import type { InitContext, RunSwitches } from "./types.ts";
@@ -39,6 +47,38 @@ export function dryRunRunner(log: Logger): CommandRunner {
   };
 }
 
+/** The signing material that defines a cluster (its CAs and the service-account key pair), and kadm's record. */
+const DRY_RUN_SEED: readonly (readonly [string, readonly string[]])[] = [
+  ["ca", ["ca.crt", "ca.key"]],
+  ["front-proxy-ca", ["front-proxy-ca.crt", "front-proxy-ca.key"]],
+  ["etcd/ca", ["etcd/ca.crt", "etcd/ca.key"]],
+  ["sa", ["sa.key", "sa.pub"]],
+];
+
+/**
+ * Dry-run over a host that already has CAs (a pre-generated CA, a re-run): copies them (and kadm's
+ * record) into the dry-run folder where it has none, so the dry-run signs with them and prints the join
+ * command's real CA hash instead of one from a CA that will never exist. Returns the base names copied.
+ */
+async function seedDryRunPki(from: string, to: string): Promise<string[]> {
+  const copied: string[] = [];
+  for (const [base, files] of DRY_RUN_SEED) {
+    let any = false;
+    for (const f of files) {
+      const data = await readIfExists(`${from}/${f}`);
+      if (data === undefined || (await exists(`${to}/${f}`))) continue;
+      await writeFileAtomic(`${to}/${f}`, data, { mode: f.endsWith(".key") ? 0o600 : 0o644 });
+      any = true;
+    }
+    if (any) copied.push(base);
+  }
+  const record = await readIfExists(statePath(from));
+  if (copied.length > 0 && record !== undefined && !(await exists(statePath(to)))) {
+    await writeFileAtomic(statePath(to), record, { mode: 0o600 });
+  }
+  return copied;
+}
+
 export async function createInitContext(cfg: InitConfig, o: ContextOptions): Promise<InitContext> {
   const version = parseVersion(cfg.cluster.kubernetesVersion);
   if (!version) throw new Error(`internal: unresolved version ${cfg.cluster.kubernetesVersion}`);
@@ -54,6 +94,17 @@ export async function createInitContext(cfg: InitConfig, o: ContextOptions): Pro
     root = o.dryRunDir ?? await Deno.makeTempDir({ prefix: "kadm-init-dryrun" });
     await Deno.mkdir(root, { recursive: true });
     root = await Deno.realPath(root);
+    const copied = await seedDryRunPki(
+      hostRoot + cfg.cluster.certificatesDir,
+      root + cfg.cluster.certificatesDir,
+    );
+    if (copied.length > 0) {
+      o.log.info(
+        `[dryrun] Using the existing ${
+          copied.join(", ")
+        } of ${cfg.cluster.certificatesDir} (copied into the dry-run folder)`,
+      );
+    }
   }
   return {
     cfg,

@@ -189,21 +189,19 @@ Deno.test("a CA pre-generated as README shows pins the join command: its hash is
   assertEquals(caHash, await opensslCaHash(join(dir.path, "pki/ca.crt")));
   await assertFileMode(join(dir.path, "pki/ca.key"), 0o600);
 
-  // kadm's dry-run reads and writes every host path under its folder (kubeadm would read an existing CA
-  // from the real --cert-dir): folder DIR + --cert-dir /pki is DIR/pki, where the CA was made.
+  // The dry-run copies the existing CA of the real --cert-dir into its own folder and signs with it.
   const out = await kadmOk([
     "init",
     "--dry-run",
-    "--dry-run-dir",
-    dir.path,
     "--cert-dir",
-    "/pki",
+    join(dir.path, "pki"),
     "--token",
     "abcdef.0123456789abcdef",
     "--apiserver-advertise-address",
     "10.0.0.10",
     ...DRY,
   ]);
+  assertMatch(out, /^\[dryrun\] Using the existing ca of .*\/pki \(copied into the dry-run folder\)$/m);
   assertMatch(out, /^\[certs\] Using existing ca certificate authority$/m);
   assertEquals(joinCommand(out).flags.get("--discovery-token-ca-cert-hash"), [caHash]);
 });
