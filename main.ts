@@ -7,7 +7,13 @@ import { Command, CommanderError, Option } from "commander";
 import { UserError } from "./lib/errors.ts";
 import { consoleLogger } from "./lib/log.ts";
 import { runInit, runInitPhase } from "./cli/init.ts";
-import { configImagesList, configImagesPull, configMigrate, configPrintInitDefaults } from "./cli/config.ts";
+import {
+  configImagesList,
+  configImagesPull,
+  configMigrate,
+  configPrintInitDefaults,
+  configValidate,
+} from "./cli/config.ts";
 import { tokenCreate, tokenDelete, tokenGenerate, tokenList } from "./cli/token.ts";
 import { versionText } from "./cli/version.ts";
 import { runReset, runResetPhaseCmd } from "./cli/reset.ts";
@@ -168,6 +174,11 @@ export function buildCli(): Command {
       "Path to the resulting equivalent kubeadm config file (default: standard output)",
     )
     .action(async (o: { oldConfig: string; newConfig?: string }) => await configMigrate(o));
+  config.command("validate").description(
+    "Read a file containing the kubeadm configuration API and report any validation problems",
+  )
+    .option("--config <file>", "Path to a kubeadm configuration file (mandatory)")
+    .action(async (o: { config?: string }) => await configValidate(o));
   const images = config.command("images").description("Interact with container images used by kadm");
   images.command("list").description("Print a list of images kadm will use")
     .option("--config <file>", "Path to a kubeadm configuration file")

@@ -1,6 +1,6 @@
-/** `kadm config print init-defaults | migrate | images list | images pull`. */
+/** `kadm config print init-defaults | migrate | validate | images list | images pull`. */
 import type { Command } from "commander";
-import { imagesFor, migrateConfig, renderInitDefaults } from "../lib/config/mod.ts";
+import { imagesFor, loadInitConfig, migrateConfig, renderInitDefaults } from "../lib/config/mod.ts";
 import { realRunner, writeFileAtomic } from "../lib/host.ts";
 import { UserError } from "../lib/errors.ts";
 import { consoleLogger } from "../lib/log.ts";
@@ -16,18 +16,35 @@ export function configPrintInitDefaults(o: { kubernetesVersion?: string }): void
   Deno.stdout.writeSync(new TextEncoder().encode(renderInitDefaults(o.kubernetesVersion)));
 }
 
-export async function configMigrate(o: { oldConfig: string; newConfig?: string }): Promise<void> {
-  let text: string;
+async function readConfigFile(path: string): Promise<string> {
   try {
-    text = await Deno.readTextFile(o.oldConfig);
+    return await Deno.readTextFile(path);
   } catch (e) {
-    throw new UserError(`Unable to read config file "${o.oldConfig}": ${e instanceof Error ? e.message : e}`);
+    throw new UserError(`Unable to read config file "${path}": ${e instanceof Error ? e.message : e}`);
   }
+}
+
+export async function configMigrate(o: { oldConfig: string; newConfig?: string }): Promise<void> {
+  const text = await readConfigFile(o.oldConfig);
   const { yaml, warnings } = migrateConfig(text, o.oldConfig);
   const log = consoleLogger();
   for (const w of warnings) log.warn(`W: ${w}`);
   if (o.newConfig) await writeFileAtomic(o.newConfig, yaml, { mode: 0o600 });
   else Deno.stdout.writeSync(new TextEncoder().encode(yaml));
+}
+
+/**
+ * `kadm config validate --config F` (kubeadm v1.28+): the whole config is read and checked as `kadm init`
+ * would (every document, field and value, for its Kubernetes version), without looking at this host; prints
+ * the warnings and `ok`, or fails with the first problems.
+ */
+export async function configValidate(o: { config?: string }): Promise<void> {
+  if (!o.config) throw new UserError("The --config flag is mandatory: kadm config validate --config FILE");
+  const text = await readConfigFile(o.config);
+  const { warnings } = loadInitConfig({ configText: text, configPath: o.config, flags: {} });
+  const log = consoleLogger();
+  for (const w of warnings) log.warn(`W: ${w}`);
+  console.log("ok");
 }
 
 export async function configImagesList(o: Record<string, unknown>, _c: Command): Promise<void> {
