@@ -266,6 +266,7 @@ export function buildCli(): Command {
         "The path to the directory where the certificates are stored. If specified, clean this directory. (default /etc/kubernetes/pki)",
       )
       .option("--cleanup-tmp-dir", 'Cleanup the "/etc/kubernetes/tmp" directory (v1.26+)')
+      .option("--config <file>", "Path to a kubeadm.k8s.io/v1beta4 ResetConfiguration file")
       .option("--cri-socket <socket>", "Path to the CRI socket to connect (detected when empty)")
       .option("--dry-run", "Don't apply any changes; just output what would be done")
       .option("-f, --force", "Reset the node without prompting for confirmation")

@@ -41,7 +41,7 @@ export async function configMigrate(o: { oldConfig: string; newConfig?: string }
 export async function configValidate(o: { config?: string }): Promise<void> {
   if (!o.config) throw new UserError("The --config flag is mandatory: kadm config validate --config FILE");
   const text = await readConfigFile(o.config);
-  const { warnings } = loadInitConfig({ configText: text, configPath: o.config, flags: {} });
+  const { warnings } = loadInitConfig({ configText: text, configPath: o.config, flags: {}, host: undefined });
   const log = consoleLogger();
   for (const w of warnings) log.warn(`W: ${w}`);
   console.log("ok");

@@ -1,7 +1,8 @@
 /**
  * `kadm reset` and `kadm reset phase <name>`: flags -> what init left on this host (the kubeadm-config
  * ConfigMap when the API server answers, else the static Pod manifests' image tags, else kadm's
- * default version) -> ResetContext -> the reset phases of that minor.
+ * default version) -> ResetContext -> the reset phases of that minor. `--config F` reads a v1beta4
+ * ResetConfiguration (its values, flags mixed only as kubeadm allows).
  */
 import { UserError } from "../lib/errors.ts";
 import { consoleLogger, type Logger } from "../lib/log.ts";
@@ -19,6 +20,7 @@ import {
 import { DEFAULT_CERTS_DIR, MANIFESTS_DIR, resetProfile } from "../lib/reset/profile.ts";
 import { type EtcdMembersClient, type EtcdTls, httpEtcdClient } from "../lib/reset/etcd.ts";
 import { isKadmGenerated } from "../lib/state.ts";
+import { loadResetConfig, type ResetConfig } from "../lib/config/reset_config.ts";
 import { dryRunRunner } from "../phases/context.ts";
 import {
   type GeneratedRecord,
@@ -67,6 +69,7 @@ async function fetchStoredCluster(
   root: string,
   kubeconfig: string,
   log: Logger,
+  timeoutMs: number,
 ): Promise<{ cluster?: StoredCluster; client?: KubeClient }> {
   const text = await readTextIfExists(root + kubeconfig);
   if (text === undefined) return {};
@@ -74,7 +77,7 @@ async function fetchStoredCluster(
   try {
     client = clientFromKubeconfig(text, kubeconfig, {
       readFile: (p) => Deno.readTextFileSync(root + p),
-      timeoutMs: API_TIMEOUT_MS,
+      timeoutMs,
     });
   } catch {
     return {};
@@ -106,17 +109,58 @@ async function versionFromManifests(root: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** kubeadm's ValidateMixedArguments: with --config only these flags (and --skip-*) may be given. */
+const MIXABLE = [
+  "config",
+  "ignorePreflightErrors",
+  "dryRun",
+  "kubeconfig",
+  "rootfs",
+  "skipPhases",
+  "skipPreflightChecks",
+];
+const FLAG_NAMES: Readonly<Record<string, string>> = {
+  certDir: "cert-dir",
+  cleanupTmpDir: "cleanup-tmp-dir",
+  criSocket: "cri-socket",
+  force: "force",
+};
+
+async function resetConfigFrom(o: Opts, log: Logger): Promise<ResetConfig | undefined> {
+  const path = str(o.config);
+  if (path === undefined) return undefined;
+  const mixed = Object.keys(o).filter((k) => o[k] !== undefined && !MIXABLE.includes(k));
+  if (mixed.length > 0) {
+    throw new UserError(
+      `Can not mix '--config' with arguments [${
+        mixed.map((k) => FLAG_NAMES[k] ?? k).join(" ")
+      }]: set them in the ResetConfiguration instead`,
+    );
+  }
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new UserError(`Unable to read config file "${path}": ${e instanceof Error ? e.message : e}`);
+  }
+  const { cfg, warnings } = loadResetConfig(text, path);
+  for (const w of warnings) log.warn(`W: ${w}`);
+  return cfg;
+}
+
 async function buildContext(o: Opts, deps: ResetDeps): Promise<{ ctx: ResetContext; skips: string[] }> {
   const log = deps.log ?? consoleLogger();
+  const rc = await resetConfigFrom(o, log);
   const rootfs = str(o.rootfs);
   const root = rootfs
     ? await Deno.realPath(rootfs).catch(() => {
       throw new UserError(`Invalid value for --rootfs: "${rootfs}" is not an existing folder`);
     })
     : "";
-  const dryRun = o.dryRun === true;
+  const dryRun = o.dryRun === true || (o.dryRun === undefined && rc?.dryRun === true);
   const kubeconfig = str(o.kubeconfig) ?? "/etc/kubernetes/admin.conf";
-  const { cluster, client } = await fetchStoredCluster(root, kubeconfig, log);
+  const apiTimeoutMs = rc?.kubernetesAPICall !== undefined ? rc.kubernetesAPICall * 1000 : API_TIMEOUT_MS;
+  const { cluster, client } = await fetchStoredCluster(root, kubeconfig, log, apiTimeoutMs);
   const version = cluster?.kubernetesVersion ?? await versionFromManifests(root) ??
     DEFAULT_KUBERNETES_VERSION;
   const v = parseVersion(version);
@@ -136,27 +180,32 @@ async function buildContext(o: Opts, deps: ResetDeps): Promise<{ ctx: ResetConte
       log.info("[reset] Use 'kubeadm init phase upload-config --config your-config.yaml' to re-upload it.");
     }
   }
-  if (o.cleanupTmpDir === true && !profile.cleanupTmpDirFlag) {
+  const cleanupTmpDir = o.cleanupTmpDir === true || rc?.cleanupTmpDir === true;
+  if (cleanupTmpDir && !profile.cleanupTmpDirFlag) {
     log.warn(
       `W: --cleanup-tmp-dir is ignored: kubeadm v1.${v.minor} reset has no such flag (added in v1.26)`,
     );
   }
   const host = deps.host ?? realPreflightHost(root);
-  const criSocket = str(o.criSocket) ??
+  const criSocket = str(o.criSocket) ?? rc?.criSocket ??
     criSocketFromKubeletFiles(
       await readTextIfExists(`${root}/var/lib/kubelet/instance-config.yaml`),
       await readTextIfExists(`${root}/var/lib/kubelet/kubeadm-flags.env`),
     ) ??
     await resolveCRISocket("", info, (p) => host.isSocket(p));
-  const ignore = [...strs(o.ignorePreflightErrors), ...(o.skipPreflightChecks === true ? ["all"] : [])];
+  const ignore = [
+    ...strs(o.ignorePreflightErrors),
+    ...(rc?.ignorePreflightErrors ?? []),
+    ...(o.skipPreflightChecks === true ? ["all"] : []),
+  ];
   const ctx: ResetContext = {
     version,
     profile,
     dryRun,
-    force: o.force === true,
-    cleanupTmpDir: o.cleanupTmpDir === true,
+    force: o.force === true || rc?.force === true,
+    cleanupTmpDir,
     root,
-    certsDir: str(o.certDir) ?? cluster?.certificatesDir ?? DEFAULT_CERTS_DIR,
+    certsDir: str(o.certDir) ?? rc?.certificatesDir ?? cluster?.certificatesDir ?? DEFAULT_CERTS_DIR,
     criSocket,
     cluster,
     client,
@@ -167,10 +216,14 @@ async function buildContext(o: Opts, deps: ResetDeps): Promise<{ ctx: ResetConte
     host,
     ask: deps.ask ?? askStdin,
     generated: deps.generated ?? stateRecord,
-    etcdClient: deps.etcdClient ?? ((eps, tls) => httpEtcdClient(eps, tls)),
+    etcdClient: deps.etcdClient ??
+      ((eps, tls) =>
+        httpEtcdClient(eps, tls, rc?.etcdAPICall !== undefined ? rc.etcdAPICall * 1000 : undefined)),
     statefulDirs: [],
+    umountArgs: rc?.umountArgs ?? [],
   };
-  return { ctx, skips: validateResetSkips(profile, strs(o.skipPhases)) };
+  const skips = strs(o.skipPhases).length > 0 ? strs(o.skipPhases) : [...(rc?.skipPhases ?? [])];
+  return { ctx, skips: validateResetSkips(profile, skips) };
 }
 
 export async function runReset(o: Opts, deps: ResetDeps = {}): Promise<void> {

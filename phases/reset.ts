@@ -57,6 +57,8 @@ export interface ResetContext {
   readonly etcdClient: (endpoints: readonly string[], tls: EtcdTls) => EtcdMembersClient;
   /** kubeadm's dirsToClean of the stateful layout, filled by the phases of this run. */
   readonly statefulDirs: string[];
+  /** umount(8) options from ResetConfiguration.unmountFlags (e.g. --lazy for MNT_DETACH). */
+  readonly umountArgs?: readonly string[];
 }
 
 /** Host path -> where this run reads and changes it. */

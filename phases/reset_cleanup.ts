@@ -70,7 +70,7 @@ async function unmountKubelet(ctx: ResetContext): Promise<string | undefined> {
       ctx.log.info(`[reset] Would unmount ${m}`);
       continue;
     }
-    const r = await ctx.runner.run("umount", [at(ctx, m)]);
+    const r = await ctx.runner.run("umount", [...(ctx.umountArgs ?? []), at(ctx, m)]);
     if (r.code !== 0) failed.push(`failed to unmount "${m}": ${(r.stderr || r.stdout).trim()}`);
   }
   if (failed.length > 0) {

@@ -32,7 +32,8 @@ export interface LoadInitOptions {
   readonly configPath?: string;
   /** The flags the user gave (undefined fields = not given). */
   readonly flags?: InitFlags;
-  readonly host: HostFacts;
+  /** This host's facts (name, address, token source); undefined = the config alone (config validate). */
+  readonly host: HostFacts | undefined;
 }
 
 export interface LoadedInit {
