@@ -15,14 +15,34 @@
  *   Pods marked for graceful deletion are removed (the containers are stopped).
  * - DaemonSet status counts are kept current.
  *
+ * The Pods it makes are built in kubelet_sim_pods.ts, the statuses it writes in kubelet_sim_status.ts.
+ *
  *   await using node = startKubeletSim(api, { nodeName: "master-1", manifestsDir });
  *   await node.settled();
  */
-import { createHash } from "node:crypto";
-import { join } from "node:path";
-import { parse } from "yaml";
 import type { KubeObject, TestApiServer } from "./apiserver.ts";
-import { daemonTolerations, defaultPod, toleratesAll } from "./apiserver_pods.ts";
+import {
+  canonical,
+  hashOf,
+  type PodState,
+  podStatus,
+  statusSignature,
+  volumeProblems,
+} from "./kubelet_sim_status.ts";
+import {
+  componentOf,
+  controllerOf,
+  daemonPod,
+  fit,
+  hostIPOf,
+  MIRROR,
+  mirrorPod,
+  podPath,
+  readStaticPods,
+  ref,
+  REVISION,
+  type StaticPod,
+} from "./kubelet_sim_pods.ts";
 
 export interface KubeletSimOptions {
   readonly nodeName: string;
@@ -41,180 +61,6 @@ export interface KubeletSim extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-const MIRROR = "kubernetes.io/config.mirror";
-const REVISION = "controller-revision-hash";
-const SELF_HOSTED = "self-hosted-";
-const SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"; // k8s.io/apimachinery/pkg/util/rand
-
-/** JSON with sorted keys, so a hash does not depend on the order a client wrote fields in. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object") {
-    const keys = Object.keys(v).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((v as KubeObject)[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(v) ?? "null";
-}
-
-const hashOf = (v: unknown, n: number) => createHash("sha256").update(canonical(v)).digest("hex").slice(0, n);
-const podPath = (ns: string, name: string) => `/api/v1/namespaces/${ns}/pods/${name}`;
-const ref = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
-const hostIPOf = (n: KubeObject | undefined): string | undefined =>
-  (n?.status?.addresses ?? []).find((a: KubeObject) => a.type === "InternalIP")?.address;
-const controllerOf = (p: KubeObject) =>
-  (p.metadata?.ownerReferences ?? []).find((r: KubeObject) => r.controller === true);
-
-// ---------------------------------------------------------------- what the kubelet reports
-
-type PodState =
-  | { readonly kind: "pending"; readonly message: string }
-  | { readonly kind: "crashloop"; readonly restarts: number }
-  | { readonly kind: "running"; readonly restarts: number };
-
-const TIME_FIELDS = new Set(["lastTransitionTime", "lastProbeTime", "startedAt", "finishedAt", "startTime"]);
-/** A status without its timestamps, to write only what changed. */
-const statusSignature = (s: unknown) =>
-  canonical(JSON.parse(JSON.stringify(s ?? {}, (k, v) => TIME_FIELDS.has(k) ? undefined : v)));
-const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
-
-/** The status the kubelet writes for `pod` in `state`, keeping the times of what did not change. */
-function podStatus(
-  state: PodState,
-  pod: KubeObject,
-  prev: KubeObject | undefined,
-  hostIP?: string,
-): KubeObject {
-  const now = stamp();
-  const containers: KubeObject[] = pod.spec?.containers ?? [];
-  const ready = state.kind === "running";
-  const unready = containers.map((c) => c.name).join(" ");
-  const cond = (type: string, ok: boolean) => {
-    const status = ok ? "True" : "False";
-    const since = prev?.conditions?.find((c: KubeObject) => c.type === type && c.status === status);
-    return {
-      type,
-      status,
-      lastProbeTime: null,
-      lastTransitionTime: since?.lastTransitionTime ?? now,
-      ...(ok
-        ? {}
-        : { reason: "ContainersNotReady", message: `containers with unready status: [${unready}]` }),
-    };
-  };
-  const containerStatuses = containers.map((c) => {
-    const before = prev?.containerStatuses?.find((s: KubeObject) => s.name === c.name);
-    const id = `containerd://${hashOf([pod.metadata.uid, c.name], 64)}`;
-    const base = { name: c.name, image: c.image, imageID: "" };
-    if (state.kind === "pending") {
-      return {
-        ...base,
-        state: { waiting: { reason: "ContainerCreating" } },
-        ready: false,
-        restartCount: 0,
-        started: false,
-      };
-    }
-    if (state.kind === "crashloop") {
-      const message =
-        `back-off 10s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
-      return {
-        ...base,
-        containerID: id,
-        state: { waiting: { reason: "CrashLoopBackOff", message } },
-        lastState: {
-          terminated: { exitCode: 1, reason: "Error", startedAt: now, finishedAt: now, containerID: id },
-        },
-        ready: false,
-        restartCount: state.restarts,
-        started: false,
-      };
-    }
-    const startedAt = before?.state?.running?.startedAt ?? now;
-    return {
-      ...base,
-      containerID: id,
-      state: { running: { startedAt } },
-      ready: true,
-      restartCount: state.restarts,
-      started: true,
-    };
-  });
-  return {
-    phase: state.kind === "pending" ? "Pending" : "Running",
-    conditions: [
-      cond("PodReadyToStartContainers", state.kind !== "pending"),
-      cond("Initialized", true),
-      cond("Ready", ready),
-      cond("ContainersReady", ready),
-      cond("PodScheduled", true),
-    ],
-    ...(hostIP ? { hostIP, ...(pod.spec?.hostNetwork ? { podIP: hostIP } : {}) } : {}),
-    startTime: prev?.startTime ?? now,
-    containerStatuses,
-    qosClass: containers.some((c) => c.resources?.requests || c.resources?.limits)
-      ? "Burstable"
-      : "BestEffort",
-  };
-}
-
-/**
- * Why the kubelet cannot mount `pod`'s volumes yet: Secret/ConfigMap sources (plain or projected) that are
- * missing in its namespace, or lack a key named in `items`, unless `optional: true` (kubelet's wording).
- */
-function volumeProblems(
-  pod: KubeObject,
-  get: (resource: string, name: string) => KubeObject | undefined,
-): string[] {
-  const out: string[] = [];
-  const check = (
-    volume: string,
-    kind: "secret" | "configmap",
-    src: KubeObject | undefined,
-    name: unknown,
-  ) => {
-    if (!src || src.optional === true) return;
-    const fail = (why: string) => out.push(`MountVolume.SetUp failed for volume "${volume}" : ${why}`);
-    const obj = get(kind === "secret" ? "secrets" : "configmaps", String(name ?? ""));
-    if (!obj) return fail(`${kind} "${name}" not found`);
-    const keys = new Set([...Object.keys(obj.data ?? {}), ...Object.keys(obj.binaryData ?? {})]);
-    for (const it of Array.isArray(src.items) ? src.items : []) {
-      if (keys.has(it?.key)) continue;
-      return fail(
-        kind === "secret"
-          ? `references non-existent secret key: ${it?.key}`
-          : `configmap references non-existent config key: ${it?.key}`,
-      );
-    }
-  };
-  for (const v of Array.isArray(pod.spec?.volumes) ? pod.spec.volumes : []) {
-    check(v.name, "secret", v.secret, v.secret?.secretName);
-    check(v.name, "configmap", v.configMap, v.configMap?.name);
-    for (const s of Array.isArray(v.projected?.sources) ? v.projected.sources : []) {
-      check(v.name, "secret", s?.secret, s?.secret?.name);
-      check(v.name, "configmap", s?.configMap, s?.configMap?.name);
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------- the loop
-
-interface StaticPod {
-  readonly pod: KubeObject;
-  /** The mirror Pod's namespace and name. */
-  readonly ns: string;
-  readonly name: string;
-  /** kubernetes.io/config.hash: the kubelet's id of this version of the file. */
-  readonly hash: string;
-}
-
-/** The component a Pod runs: its `component` label, else its DaemonSet's name without `self-hosted-`. */
-function componentOf(pod: KubeObject, owner?: string): string | undefined {
-  const c = pod.metadata?.labels?.component;
-  if (typeof c === "string" && c) return c;
-  return owner?.startsWith(SELF_HOSTED) ? owner.slice(SELF_HOSTED.length) : owner;
-}
-
 export function startKubeletSim(api: TestApiServer, o: KubeletSimOptions): KubeletSim {
   const events: string[] = [];
   const interval = o.intervalMs ?? 50;
@@ -229,117 +75,7 @@ export function startKubeletSim(api: TestApiServer, o: KubeletSimOptions): Kubel
     if (reported.get(key) !== msg) log(msg);
     reported.set(key, msg);
   };
-
-  async function readStaticPods(): Promise<StaticPod[]> {
-    const out: StaticPod[] = [];
-    let entries: Deno.DirEntry[];
-    try {
-      entries = await Array.fromAsync(Deno.readDir(o.manifestsDir));
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return out;
-      throw e;
-    }
-    for (const ent of entries.sort((a, b) => a.name < b.name ? -1 : 1)) {
-      if (!ent.isFile || ent.name.startsWith(".")) continue;
-      const file = join(o.manifestsDir, ent.name);
-      let text: string;
-      try {
-        text = await Deno.readTextFile(file);
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) continue; // removed meanwhile
-        throw e;
-      }
-      let pod: KubeObject | undefined;
-      try {
-        pod = parse(text);
-      } catch (e) {
-        once(`file:${file}`, `static pod file ${ent.name} skipped: ${(e as Error).message.split("\n")[0]}`);
-        continue;
-      }
-      if (pod?.apiVersion !== "v1" || pod?.kind !== "Pod" || !pod?.metadata?.name) {
-        once(`file:${file}`, `static pod file ${ent.name} skipped: not a v1 Pod`);
-        continue;
-      }
-      const ns = pod.metadata.namespace || "default"; // the kubelet's default, not kube-system
-      const name = `${pod.metadata.name}-${node.toLowerCase()}`;
-      if (out.some((s) => s.ns === ns && s.name === name)) {
-        once(`file:${file}`, `static pod file ${ent.name} skipped: duplicate pod name ${ns}/${name}`);
-        continue;
-      }
-      reported.delete(`file:${file}`);
-      out.push({ pod, ns, name, hash: createHash("md5").update(text).digest("hex") });
-    }
-    return out;
-  }
-
-  function mirrorPod(s: StaticPod, nodeObj: KubeObject): KubeObject {
-    const p = structuredClone(s.pod);
-    const spec = { ...(p.spec ?? {}), nodeName: node };
-    spec.tolerations = [...(spec.tolerations ?? []), { operator: "Exists", effect: "NoExecute" }];
-    return defaultPod({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name: s.name,
-        namespace: s.ns,
-        labels: p.metadata.labels,
-        annotations: {
-          ...p.metadata.annotations,
-          "kubernetes.io/config.hash": s.hash,
-          [MIRROR]: s.hash,
-          "kubernetes.io/config.seen": new Date().toISOString(),
-          "kubernetes.io/config.source": "file",
-        },
-        ownerReferences: [{
-          apiVersion: "v1",
-          kind: "Node",
-          name: node,
-          uid: nodeObj.metadata.uid,
-          controller: true,
-        }],
-      },
-      spec,
-    });
-  }
-
-  function daemonPod(ds: KubeObject, hash: string): KubeObject {
-    const t = structuredClone(ds.spec.template ?? {});
-    const suffix = Array.from({ length: 5 }, () => SUFFIX_ALPHABET[Math.floor(Math.random() * 27)]).join("");
-    const spec = { ...(t.spec ?? {}), nodeName: node, tolerations: daemonTolerations(t.spec ?? {}) };
-    spec.affinity = {
-      ...spec.affinity,
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: [node] }] }],
-        },
-      },
-    };
-    return defaultPod({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name: `${ds.metadata.name}-${suffix}`,
-        generateName: `${ds.metadata.name}-`,
-        namespace: ds.metadata.namespace,
-        labels: {
-          ...t.metadata?.labels,
-          [REVISION]: hash,
-          "pod-template-generation": String(ds.metadata.generation ?? 1),
-        },
-        ...(t.metadata?.annotations ? { annotations: t.metadata.annotations } : {}),
-        ownerReferences: [{
-          apiVersion: "apps/v1",
-          kind: "DaemonSet",
-          name: ds.metadata.name,
-          uid: ds.metadata.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        }],
-      },
-      spec,
-      status: { phase: "Pending", qosClass: "BestEffort" },
-    });
-  }
+  const report = { once, forget: (key: string) => void reported.delete(key) };
 
   /** Removes a Pod at once; logs why. */
   const removePod = (p: KubeObject, why: string) => {
@@ -361,24 +97,11 @@ export function startKubeletSim(api: TestApiServer, o: KubeletSimOptions): Kubel
     if (!nodeObj) return; // the kubelet creates mirror Pods only once its Node is registered
     for (const s of want.values()) {
       if (api.get(podPath(s.ns, s.name))) continue;
-      const m = mirrorPod(s, nodeObj);
+      const m = mirrorPod(s, nodeObj, node);
       m.status = podStatus({ kind: "running", restarts: 0 }, m, undefined, hostIPOf(nodeObj));
       api.seed(m);
       log(`mirror pod ${s.ns}/${s.name} created`);
     }
-  }
-
-  /** Whether a DaemonSet's Pod may be placed on (`schedule`) or keep running on (`keep`) the Node. */
-  function fit(ds: KubeObject, nodeObj: KubeObject | undefined) {
-    const spec = ds.spec?.template?.spec ?? {};
-    const labels = nodeObj?.metadata?.labels ?? {};
-    const taints: KubeObject[] = nodeObj?.spec?.taints ?? [];
-    const selected = !!nodeObj && Object.entries(spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
-    const tols = daemonTolerations(spec);
-    return {
-      schedule: selected && toleratesAll(tols, taints, ["NoSchedule", "NoExecute"]),
-      keep: selected && toleratesAll(tols, taints, ["NoExecute"]),
-    };
   }
 
   function syncDaemonSets(nodeObj: KubeObject | undefined) {
@@ -411,7 +134,7 @@ export function startKubeletSim(api: TestApiServer, o: KubeletSimOptions): Kubel
       }
       // A replacement comes on the next pass, as the controller waits to see the old Pod gone.
       if (own.length === 0 && schedule) {
-        const p = daemonPod(ds, hash);
+        const p = daemonPod(ds, hash, node);
         api.seed(p);
         log(`pod ${ref(p)} created for DaemonSet ${ref(ds)}`);
       }
@@ -483,7 +206,7 @@ export function startKubeletSim(api: TestApiServer, o: KubeletSimOptions): Kubel
   }
 
   async function tick() {
-    const statics = await readStaticPods();
+    const statics = await readStaticPods(o.manifestsDir, node, report);
     // From here on synchronous: no API request interleaves with one pass over the store.
     const nodeObj = api.get(`/api/v1/nodes/${node}`);
     syncMirrorPods(statics, nodeObj);
