@@ -76,6 +76,9 @@ function addInitFlags(cmd: Command): Command {
       "--patches <dir>",
       "Path to a directory with patches for the static Pods and the kubelet configuration",
     )
+    .addOption(
+      new Option("--experimental-patches <dir>", "kubeadm v1.19-v1.21's name of --patches").hideHelp(),
+    )
     .option("--pod-network-cidr <cidr>", "Specify range of IP addresses for the pod network")
     .option(
       "--service-cidr <cidr>",
@@ -110,6 +113,7 @@ function phaseCommands(parent: Command, phases: readonly Phase[], words: string[
   for (const p of phases) {
     const path = [...words, p.name];
     const sub = parent.command(p.name).description(p.short);
+    for (const a of p.aliases ?? []) sub.alias(a);
     addInitFlags(sub);
     if (p.name === "kubeconfig" || p.name === "kubelet-finalize") {
       sub.option(

@@ -44,7 +44,7 @@ export function toInitFlags(o: Opts): InitFlags {
     token: str(o.token),
     tokenTtl: str(o.tokenTtl),
     skipPhases: strs(o.skipPhases),
-    patches: str(o.patches),
+    patches: str(o.patches) ?? str(o.experimentalPatches),
     certificateKey: str(o.certificateKey),
     uploadCerts: bool(o.uploadCerts),
     skipTokenPrint: bool(o.skipTokenPrint),
@@ -75,6 +75,9 @@ async function loadTracked(o: Opts, log: Logger): Promise<{ loaded: LoadedInit; 
   const loaded = config !== undefined
     ? await loadInitConfigFile(config, flags, host)
     : loadInitConfig({ flags, host });
+  if (str(o.experimentalPatches) !== undefined) {
+    log.warn("W: --experimental-patches is kubeadm v1.19 - v1.21's name for --patches; use --patches");
+  }
   for (const w of loaded.warnings) log.warn(`W: ${w}`);
   return { loaded, generated };
 }

@@ -14,6 +14,8 @@ export const kubeletFinalizePhase: Phase = {
   short: "Updates settings relevant to the kubelet after TLS bootstrap",
   phases: [{
     name: "enable-client-cert-rotation",
+    // kubeadm's name up to v1.30, a deprecated alias since.
+    aliases: ["experimental-cert-rotation"],
     short: "Enable kubelet client certificate rotation",
     async run(ctx) {
       const pem = `${ctx.paths.kubeletDir}/pki/kubelet-client-current.pem`;

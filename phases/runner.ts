@@ -27,7 +27,7 @@ export function validateSkips(tree: readonly Phase[], skips: readonly string[]):
   const known = new Set(flatten(tree).map((f) => f.path));
   const out: string[] = [];
   for (const raw of skips) {
-    const s = raw.trim().replace(/\/all$/, "");
+    const s = canonicalPath(tree, raw.trim().replace(/\/all$/, ""));
     if (s === "") continue;
     if (!known.has(s)) {
       throw new UserError(
@@ -39,6 +39,19 @@ export function validateSkips(tree: readonly Phase[], skips: readonly string[]):
     out.push(s);
   }
   return out;
+}
+
+/** `kubelet-finalize/experimental-cert-rotation` -> `kubelet-finalize/enable-client-cert-rotation`. */
+function canonicalPath(tree: readonly Phase[], path: string): string {
+  let list = tree;
+  const out: string[] = [];
+  for (const w of path.split("/")) {
+    const p = list.find((x) => x.name === w || x.aliases?.includes(w));
+    if (!p) return path;
+    out.push(p.name);
+    list = p.phases ?? [];
+  }
+  return out.join("/");
 }
 
 function isSkipped(path: string, skips: readonly string[]): boolean {
@@ -87,7 +100,7 @@ export function findPhase(tree: readonly Phase[], words: readonly string[]): { p
   const path: string[] = [];
   for (const w of words) {
     if (w === "all" && found) break;
-    const next = list.find((p) => p.name === w);
+    const next = list.find((p) => p.name === w || p.aliases?.includes(w));
     if (!next) {
       const where = path.length ? `"${path.join(" ")}"` : "init";
       throw new UserError(
@@ -96,7 +109,7 @@ export function findPhase(tree: readonly Phase[], words: readonly string[]): { p
       );
     }
     found = next;
-    path.push(w);
+    path.push(next.name);
     list = next.phases ?? [];
   }
   if (!found) throw new UserError("No phase given: run 'kadm init phase --help' for the list");

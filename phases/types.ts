@@ -76,6 +76,8 @@ export function onDisk(ctx: Pick<InitContext, "paths">, hostPath: string): strin
 
 export interface Phase {
   readonly name: string;
+  /** Older names kubeadm accepted for it (in `init phase` and `--skip-phases`). */
+  readonly aliases?: readonly string[];
   /** One line for help. */
   readonly short: string;
   /** Sub-phases; a parent with sub-phases runs them in order (and accepts `all`). */
