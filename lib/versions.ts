@@ -51,6 +51,14 @@ export interface MinorInfo {
   readonly kubeletConfigMapName: string;
   /** Feature gates kubeadm of this minor knows, with their defaults (unknown gate = error). */
   readonly featureGates: Readonly<Record<string, boolean>>;
+  /**
+   * How `--dry-run` prints API calls. "classic" (up to v1.31): `Resource name: "x"`, objects tab-indented,
+   * patches shown. "v1.32" (kubernetes#126776's DryRun client, util/apiclient/dryrun.go): `Resource name "x",
+   * namespace "ns"`, "Real object does not exist ..." for GET/LIST, objects unindented and followed by a
+   * blank line, patches not shown but the fake patched Node is. unverified: the v1.32 boundary (the file is
+   * from 2024; kubeadm's v1.32 cycle).
+   */
+  readonly dryRunStyle: "classic" | "v1.32";
 
   // --- certificates ---
   /** Organizations (O=) of client certificates, by certificate/kubeconfig name. */
@@ -270,6 +278,7 @@ function row(s: Spec): MinorInfo {
     phaseOrder: m <= 25 ? ORDER_1_20 : m <= 30 ? ORDER_1_26 : ORDER_MODERN,
     kubeletConfigMapName: m <= 23 ? `kubelet-config-1.${m}` : "kubelet-config",
     featureGates: s.featureGates,
+    dryRunStyle: m <= 31 ? "classic" : "v1.32",
     certOrgs: m <= 28
       ? {
         apiserverKubeletClient: ["system:masters"],

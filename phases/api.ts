@@ -43,7 +43,11 @@ export function healthClient(ctx: InitContext): Promise<KubeClient> {
 export function apiClient(ctx: InitContext): Promise<KubeClient> {
   return memo(ctx, "api:client", async () => {
     if (ctx.dryRun) {
-      return newDryRunClient({ log: ctx.log, serviceSubnet: ctx.cfg.cluster.networking.serviceSubnet });
+      return newDryRunClient({
+        log: ctx.log,
+        serviceSubnet: ctx.cfg.cluster.networking.serviceSubnet,
+        format: { style: ctx.minor.dryRunStyle },
+      });
     }
     const admin = await kubeconfigClient(ctx, "admin.conf");
     if (ctx.minor.superAdmin) await ensureClusterAdmins(ctx, admin);

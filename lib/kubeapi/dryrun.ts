@@ -56,21 +56,42 @@ export interface DryRunAction {
   readonly patch?: Patch;
 }
 
+/**
+ * kubeadm's two dry-run printers (versions table `dryRunStyle`). Both print `creationTimestamp: null` up to
+ * v1.34 (Go's marshaller of a zero metav1.Time; kubectl v1.32 here does too).
+ */
+export interface DryRunFormat {
+  readonly style: "classic" | "v1.32";
+}
+
+export const CLASSIC_FORMAT: DryRunFormat = { style: "classic" };
+
+/** `[dryrun] Attached object:` and the object: tab-indented (classic), or plain and a blank line (v1.32). */
+export function attachedObjectLines(obj: KubeObject, f: DryRunFormat): string[] {
+  const yaml = toKubeYaml(printable(obj)).replace(/\n$/, "").split("\n");
+  return f.style === "classic"
+    ? ["[dryrun] Attached object:", ...yaml.map((l) => "\t" + l)]
+    : ["[dryrun] Attached object:", ...yaml, ""];
+}
+
 /** The lines kubeadm's dry-run printer writes for one action (pure). */
-export function dryRunLines(a: DryRunAction): string[] {
+export function dryRunLines(a: DryRunAction, f: DryRunFormat = CLASSIC_FORMAT): string[] {
   const r = resourceOf(a.ref);
   const lines = [
     `[dryrun] Would perform action ${a.verb.toUpperCase()} on resource "${r.plural}" in API group ` +
     `"${r.group === "" ? "core" : r.group}/${r.version}"`,
   ];
   if (a.verb === "get" || a.verb === "patch" || a.verb === "delete") {
-    lines.push(`[dryrun] Resource name: ${JSON.stringify(a.ref.name ?? "")}`);
+    lines.push(
+      f.style === "classic"
+        ? `[dryrun] Resource name: ${JSON.stringify(a.ref.name ?? "")}`
+        : `[dryrun] Resource name ${JSON.stringify(a.ref.name ?? "")}, namespace ${
+          JSON.stringify(a.ref.namespace ?? "")
+        }`,
+    );
   }
-  if (a.object) {
-    lines.push("[dryrun] Attached object:");
-    for (const l of toKubeYaml(printable(a.object)).replace(/\n$/, "").split("\n")) lines.push("\t" + l);
-  }
-  if (a.patch !== undefined) {
+  if (a.object) lines.push(...attachedObjectLines(a.object, f));
+  if (a.patch !== undefined && f.style === "classic") {
     const p = r.kind === "Secret" && typeof a.patch === "object" ? redactSecret(a.patch) : a.patch;
     lines.push("[dryrun] Attached patch:", "\t" + patchText(p as Patch).replaceAll('\\"', '"'));
   }
@@ -103,7 +124,12 @@ export interface DryRunOptions {
   /** Objects that GET/LIST find (e.g. a kubeadm-config the caller pretends exists). */
   readonly objects?: readonly KubeObject[];
   readonly clock?: Clock;
+  /** The printer of the cluster's minor (default: classic). */
+  readonly format?: DryRunFormat;
 }
+
+const REAL_MISSING = (verb: "GET" | "LIST") =>
+  `[dryrun] Real object does not exist. Attempting to ${verb} from followup reactors or from the fake client tracker`;
 
 export function newDryRunClient(o: DryRunOptions): DryRunKubeClient {
   return new DryRunKubeClient(o, (lines) => lines.forEach((l) => o.log.info(l)));
@@ -138,16 +164,27 @@ export class DryRunKubeClient extends BaseClient {
     return values;
   }
 
+  get #format(): DryRunFormat {
+    return this.#o.format ?? CLASSIC_FORMAT;
+  }
+
   get(ref: ObjectRef, _opts?: CallOptions): Promise<KubeObject> {
     const r = refOf(ref);
-    this.#sink(dryRunLines({ verb: "get", ref: r }));
+    const f = this.#format;
     const found = this.#fake(r);
+    const lines = dryRunLines({ verb: "get", ref: r }, f);
+    if (f.style === "v1.32") {
+      // No real cluster behind the dry-run client: the fake reactors answer, and print what they return.
+      lines.push(REAL_MISSING("GET"), ...(found ? attachedObjectLines(found, f) : []));
+    }
+    this.#sink(lines);
     return found ? Promise.resolve(found) : Promise.reject(this.#notFound(r));
   }
 
   list(ref: ObjectRef, _opts?: ListOptions): Promise<KubeList> {
     const { name: _n, ...r } = refOf(ref);
-    this.#sink(dryRunLines({ verb: "list", ref: r }));
+    const lines = dryRunLines({ verb: "list", ref: r }, this.#format);
+    this.#sink(this.#format.style === "v1.32" ? [...lines, REAL_MISSING("LIST")] : lines);
     const items = (this.#o.objects ?? []).filter((x) =>
       x.apiVersion === r.apiVersion && x.kind === r.kind &&
       (!r.namespace || x.metadata.namespace === r.namespace)
@@ -156,23 +193,28 @@ export class DryRunKubeClient extends BaseClient {
   }
 
   create(obj: KubeObject, _opts?: CallOptions): Promise<KubeObject> {
-    this.#sink(dryRunLines({ verb: "create", ref: refOf(obj), object: obj }));
+    this.#sink(dryRunLines({ verb: "create", ref: refOf(obj), object: obj }, this.#format));
     return Promise.resolve(clone(obj));
   }
 
   update(obj: KubeObject, _opts?: CallOptions): Promise<KubeObject> {
-    this.#sink(dryRunLines({ verb: "update", ref: refOf(obj), object: obj }));
+    this.#sink(dryRunLines({ verb: "update", ref: refOf(obj), object: obj }, this.#format));
     return Promise.resolve(clone(obj));
   }
 
   patch(ref: ObjectRef, patch: Patch, _type: PatchType, _opts?: CallOptions): Promise<KubeObject> {
     const r = refOf(ref);
-    this.#sink(dryRunLines({ verb: "patch", ref: r, patch }));
-    return Promise.resolve(this.#fake(r) ?? stub(r));
+    const f = this.#format;
+    const result = this.#fake(r) ?? stub(r);
+    const lines = dryRunLines({ verb: "patch", ref: r, patch }, f);
+    // kubeadm v1.32+'s PatchNodeReactor prints the fake Node it answers with.
+    if (f.style === "v1.32" && r.kind === "Node") lines.push(...attachedObjectLines(result, f));
+    this.#sink(lines);
+    return Promise.resolve(result);
   }
 
   delete(ref: ObjectRef, _opts?: CallOptions): Promise<void> {
-    this.#sink(dryRunLines({ verb: "delete", ref: refOf(ref) }));
+    this.#sink(dryRunLines({ verb: "delete", ref: refOf(ref) }, this.#format));
     return Promise.resolve();
   }
 
