@@ -13,7 +13,6 @@ import { createInitContext } from "../phases/context.ts";
 import { initPhases } from "../phases/mod.ts";
 import { runAll, runSelected, validateSkips } from "../phases/runner.ts";
 import { printJoinBanner } from "../phases/showjoin.ts";
-import { markGeneratedTokens } from "../phases/bootstraptoken.ts";
 import type { InitContext } from "../phases/types.ts";
 import { minorOf } from "../lib/model.ts";
 import { minorInfo } from "../lib/versions.ts";
@@ -54,24 +53,14 @@ export function toInitFlags(o: Opts): InitFlags {
   };
 }
 
-export async function loadFromOptions(o: Opts, log: Logger): Promise<LoadedInit> {
-  return (await loadTracked(o, log)).loaded;
+export function loadFromOptions(o: Opts, log: Logger): Promise<LoadedInit> {
+  return loadOptions(o, log);
 }
 
-/** loadFromOptions, also naming the bootstrap tokens kadm generated (none given by the user). */
-async function loadTracked(o: Opts, log: Logger): Promise<{ loaded: LoadedInit; generated: Set<string> }> {
+async function loadOptions(o: Opts, log: Logger): Promise<LoadedInit> {
   const flags = toInitFlags(o);
   const config = str(o.config);
-  const generated = new Set<string>();
-  const real = realHostFacts();
-  const host = {
-    ...real,
-    randomToken: () => {
-      const t = real.randomToken();
-      generated.add(t);
-      return t;
-    },
-  };
+  const host = realHostFacts();
   const loaded = config !== undefined
     ? await loadInitConfigFile(config, flags, host)
     : loadInitConfig({ flags, host });
@@ -79,15 +68,15 @@ async function loadTracked(o: Opts, log: Logger): Promise<{ loaded: LoadedInit; 
     log.warn("W: --experimental-patches is kubeadm v1.19 - v1.21's name for --patches; use --patches");
   }
   for (const w of loaded.warnings) log.warn(`W: ${w}`);
-  return { loaded, generated };
+  return loaded;
 }
 
 async function prepare(
   o: Opts,
   log: Logger,
-  given?: { loaded: LoadedInit; generated: Set<string> },
+  given?: LoadedInit,
 ): Promise<{ ctx: InitContext }> {
-  const { loaded, generated } = given ?? await loadTracked(o, log);
+  const loaded = given ?? await loadOptions(o, log);
   const ctx = await createInitContext(loaded.cfg, {
     dryRun: loaded.options.dryRun,
     dryRunDir: str(o.dryRunDir),
@@ -96,16 +85,14 @@ async function prepare(
     log,
     options: loaded.options,
   });
-  markGeneratedTokens(ctx, generated);
   return { ctx };
 }
 
 export async function runInit(o: Opts, log: Logger = consoleLogger()): Promise<void> {
-  const tracked = await loadTracked(o, log);
-  const loaded = tracked.loaded;
+  const loaded = await loadOptions(o, log);
   const tree = initPhases(minorInfo(minorOf(loaded.cfg.cluster)));
   const skips = validateSkips(tree, loaded.cfg.skipPhases);
-  const { ctx } = await prepare(o, log, tracked);
+  const { ctx } = await prepare(o, log, loaded);
   log.info(`[init] Using Kubernetes version: ${ctx.cfg.cluster.kubernetesVersion}`);
   await runAll(tree, ctx, skips);
   // Before v1.26 the banner was not a phase: kubeadm printed it when init finished.

@@ -132,6 +132,8 @@ export interface BootstrapToken {
   readonly expires: string;
   readonly usages: readonly string[];
   readonly groups: readonly string[];
+  /** `kadm init` made the token up (none was given): only the first init creates it (phases/bootstraptoken.ts). */
+  readonly generated: boolean;
 }
 
 export interface NodeRegistration {

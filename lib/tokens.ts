@@ -79,7 +79,15 @@ export function tokenFromFlags(f: TokenCreateFlags): BootstrapToken {
       );
     }
   }
-  return { token: f.token, description: f.description ?? "", ttl, expires: "", usages, groups };
+  return {
+    token: f.token,
+    description: f.description ?? "",
+    ttl,
+    expires: "",
+    usages,
+    groups,
+    generated: false,
+  };
 }
 
 /** `--certificate-key` as kubeadm's ValidateCertificateKey checks it: 32 bytes, hex. */

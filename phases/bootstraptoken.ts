@@ -20,13 +20,7 @@ import { type KadmState, readState, updateState, withToken } from "../lib/state.
 import { apiClient, sendSteps } from "./api.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 
-const GENERATED = "bootstrap-token:generated";
 const JOIN_TOKEN = "bootstrap-token:join";
-
-/** Tells the phase which configured tokens kadm generated (none given by the user); cli/init.ts calls it. */
-export function markGeneratedTokens(ctx: InitContext, tokens: ReadonlySet<string>): void {
-  ctx.cache.set(GENERATED, Promise.resolve(tokens));
-}
 
 /**
  * The token the join command shows: the one this phase created or found valid, undefined when there
@@ -87,9 +81,7 @@ export const bootstrapTokenPhase: Phase = {
     const [, ...rbacSteps] = o.steps;
     const pki = onDisk(ctx, ctx.cfg.cluster.certificatesDir);
     const state = await readState(pki);
-    const generated = (await (ctx.cache.get(GENERATED) as Promise<ReadonlySet<string>> | undefined)) ??
-      new Set<string>();
-    const reuse = (t: { token: string }) => generated.has(t.token) && state.bootstrapTokens.length > 0;
+    const reuse = (t: { generated: boolean }) => t.generated && state.bootstrapTokens.length > 0;
     const first = ctx.cfg.bootstrapTokens[0];
     // kubeadm's lines come first (its dry-run prints them before the Secret calls); a re-run with a
     // generated token names the token the first init created, read back from the server.

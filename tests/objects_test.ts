@@ -344,6 +344,7 @@ Deno.test("a token Secret carries its description, omits the expiration when the
         expires: "2030-01-02T03:04:05+02:00",
         usages: ["authentication"],
         groups: ["system:bootstrappers:a", "system:bootstrappers:b"],
+        generated: false,
       },
     ],
   };

@@ -129,6 +129,7 @@ export function defaultToken(): DM<BootstrapToken> {
     expires: "",
     usages: [...DEFAULT_TOKEN_USAGES],
     groups: [...DEFAULT_TOKEN_GROUPS],
+    generated: false,
   };
 }
 

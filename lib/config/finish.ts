@@ -104,7 +104,11 @@ export function finish(rc: ReadCx, d: Draft, host: HostFacts | undefined): InitC
   const tokens = d.bootstrapTokens ?? [defaultToken()];
   if (tokens.length === 0) tokens.push(defaultToken());
   if (host) {
-    for (const t of tokens) if (t.token === "") t.token = host.randomToken();
+    for (const t of tokens) {
+      if (t.token !== "") continue;
+      t.token = host.randomToken();
+      t.generated = true;
+    }
     if (d.nodeRegistration.name === "") d.nodeRegistration.name = host.hostname().trim().toLowerCase();
     if (d.localAPIEndpoint.advertiseAddress === "") {
       try {

@@ -33,6 +33,7 @@ export function readToken(rc: ReadCx, t: TokenDoc, i: number, user: string): DM<
     expires: t.expires ?? "",
     usages: t.usages && t.usages.length > 0 ? t.usages : [...DEFAULT_TOKEN_USAGES],
     groups: t.groups && t.groups.length > 0 ? t.groups : [...DEFAULT_TOKEN_GROUPS],
+    generated: false,
   };
   if (t.ttl !== undefined) out.ttl = seconds(rc, t.ttl, `${p}.ttl`) ?? out.ttl;
   for (const f of ["token", "expires", "usages", "groups"] as const) {

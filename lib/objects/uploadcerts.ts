@@ -93,6 +93,7 @@ export function certsOwnerToken(token: string): BootstrapToken {
     expires: "",
     usages: [],
     groups: [],
+    generated: false,
   };
 }
 

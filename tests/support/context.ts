@@ -74,6 +74,7 @@ export function referenceConfig(version = "v1.20.2"): InitConfig {
       expires: "",
       usages: ["signing", "authentication"],
       groups: ["system:bootstrappers:kubeadm:default-node-token"],
+      generated: false,
     }],
     certificateKey: "",
     skipPhases: [],
