@@ -253,14 +253,35 @@ export function buildCli(): Command {
   )
     .action(() => tokenGenerate());
 
-  const certs = program.command("certs").description("Commands related to handling kubernetes certificates");
-  certs.command("renew").description(
-    "Renew leaf certificates (kubeadm's certs renew): same subject, SANs and key, new validity; never a CA",
+  const certs = program.command("certs").alias("certificates")
+    .description("Commands related to handling kubernetes certificates");
+  const certsCli = () => import("./cli/certs.ts"); // the top import line belongs to another editor
+  const certsFlags = (cmd: Command) =>
+    cmd
+      .option("--cert-dir <dir>", "The path where the certificates are stored (default /etc/kubernetes/pki)")
+      .option(
+        "--kubeconfig-dir <dir>",
+        "The path where the kubeconfig files are stored (default /etc/kubernetes)",
+      )
+      .option(
+        "--config <file>",
+        "A kubeadm config file: certificateValidityPeriod, certificatesDir, etcd and kubernetesVersion",
+      )
+      .option("--rootfs <dir>", "The path to the 'real' host root filesystem");
+  certsFlags(
+    certs.command("renew").description(
+      "Renew certificates for a Kubernetes cluster: leaf certificates and the client certificates of " +
+        "admin.conf, super-admin.conf, controller-manager.conf and scheduler.conf; same subject, SANs and key; never a CA",
+    )
+      .argument("<names...>", "Certificates to renew (apiserver, etcd-server, admin.conf, ...), or all"),
   )
-    .argument("<names...>", "Certificates to renew (apiserver, etcd-server, ...), or all")
-    .option("--cert-dir <dir>", "The path where the certificates are stored (default /etc/kubernetes/pki)")
-    .option("--rootfs <dir>", "The path to the 'real' host root filesystem")
     .action(async (names: string[], o: RenewOptions) => await certsRenew(names, o));
+  certsFlags(
+    certs.command("check-expiration").description("Check certificates expiration for a Kubernetes cluster"),
+  )
+    .action(async (o: RenewOptions) => await (await certsCli()).certsCheckExpiration(o));
+  certs.command("certificate-key").description("Generate certificate keys")
+    .action(async () => (await certsCli()).certsCertificateKey());
 
   // --- reset (cli/reset.ts) ---
   const resetFlags = (cmd: Command) =>
