@@ -17,7 +17,7 @@ import {
 import { tokenCreate, tokenDelete, tokenGenerate, tokenList } from "./cli/token.ts";
 import { versionText } from "./cli/version.ts";
 import { runReset, runResetPhaseCmd } from "./cli/reset.ts";
-import { certsRenew, type RenewOptions } from "./cli/certs.ts";
+import { certsCertificateKey, certsCheckExpiration, certsRenew, type RenewOptions } from "./cli/certs.ts";
 import { initPhases } from "./phases/mod.ts";
 import { phaseHelp } from "./phases/runner.ts";
 import { minorInfo, NEWEST_MINOR } from "./lib/versions.ts";
@@ -255,7 +255,6 @@ export function buildCli(): Command {
 
   const certs = program.command("certs").alias("certificates")
     .description("Commands related to handling kubernetes certificates");
-  const certsCli = () => import("./cli/certs.ts"); // the top import line belongs to another editor
   const certsFlags = (cmd: Command) =>
     cmd
       .option("--cert-dir <dir>", "The path where the certificates are stored (default /etc/kubernetes/pki)")
@@ -279,9 +278,9 @@ export function buildCli(): Command {
   certsFlags(
     certs.command("check-expiration").description("Check certificates expiration for a Kubernetes cluster"),
   )
-    .action(async (o: RenewOptions) => await (await certsCli()).certsCheckExpiration(o));
+    .action(async (o: RenewOptions) => await certsCheckExpiration(o));
   certs.command("certificate-key").description("Generate certificate keys")
-    .action(async () => (await certsCli()).certsCertificateKey());
+    .action(() => certsCertificateKey());
 
   // --- reset (cli/reset.ts) ---
   const resetFlags = (cmd: Command) =>
