@@ -1,13 +1,15 @@
 /**
  * Reset phases that talk to the cluster: `update-cluster-status` (v1.20 - v1.22) and
  * `remove-etcd-member`. Inputs: the stored ClusterConfiguration (only then does kubeadm touch the
- * cluster), the local etcd manifest (data folder, peer and client URLs), the etcd CA and the
- * healthcheck-client certificate under the certificates folder. Outputs: this node's member removed
- * from etcd when others remain; the etcd data folder emptied (v1.27+) or queued for the stateful step.
+ * cluster), the local etcd manifest (data folder, peer and client URLs), the etcd mirror Pods'
+ * `kubeadm.kubernetes.io/etcd.advertise-client-urls` annotations (the other members' endpoints), the etcd
+ * CA and the healthcheck-client certificate under the certificates folder. Outputs: this node's member
+ * removed from etcd when others remain (silently, as kubeadm: its messages are klog -v1); nothing when it
+ * is the only member or already gone; the etcd data folder emptied (v1.27+) or queued for the stateful step.
  */
 import YAML from "yaml";
 import { readTextIfExists } from "../lib/host.ts";
-import { removeLocalMember } from "../lib/reset/etcd.ts";
+import { EtcdMemberNotFound, removeLocalMember } from "../lib/reset/etcd.ts";
 import { etcdDataDirFromManifest, etcdFlag } from "../lib/reset/plan.ts";
 import { DEFAULT_ETCD_DATA_DIR, MANIFESTS_DIR } from "../lib/reset/profile.ts";
 import { at, cleanDir, type ResetContext } from "./reset.ts";
@@ -55,6 +57,27 @@ function etcdDataDir(ctx: ResetContext, manifest: string | undefined): string | 
   return etcdDataDirFromManifest(manifest);
 }
 
+const ETCD_CLIENT_URLS = "kubeadm.kubernetes.io/etcd.advertise-client-urls";
+
+/**
+ * kubeadm's etcdutil.NewFromCluster endpoints: the client URLs annotated on the etcd mirror Pods, so that
+ * a member that has stopped here (already removed, or down) does not hide the others. kadm puts this
+ * node's own URL first and keeps it alone when the API server lists no etcd Pods.
+ */
+async function etcdEndpoints(ctx: ResetContext, local: string): Promise<string[]> {
+  const urls = [local];
+  try {
+    const pods = await ctx.client?.list({ apiVersion: "v1", kind: "Pod", namespace: "kube-system" }, {
+      labelSelector: "component=etcd,tier=control-plane",
+    });
+    for (const pod of pods?.items ?? []) {
+      const url = pod.metadata?.annotations?.[ETCD_CLIENT_URLS];
+      if (typeof url === "string" && url !== "" && !urls.includes(url)) urls.push(url);
+    }
+  } catch { /* the local member alone, as before */ }
+  return urls;
+}
+
 async function removeMember(ctx: ResetContext, manifest: string | undefined): Promise<boolean> {
   const peer = manifest ? etcdFlag(manifest, "initial-advertise-peer-urls")[0] : undefined;
   const clientURL = manifest ? etcdFlag(manifest, "advertise-client-urls")[0] : undefined;
@@ -67,19 +90,16 @@ async function removeMember(ctx: ResetContext, manifest: string | undefined): Pr
       certPem: await read("etcd/healthcheck-client.crt"),
       keyPem: await read("etcd/healthcheck-client.key"),
     };
-    const client = ctx.etcdClient([clientURL], tls);
+    const client = ctx.etcdClient(await etcdEndpoints(ctx, clientURL), tls);
     try {
-      const out = await removeLocalMember(client, clientURL, peer);
-      if (out.removed) {
-        ctx.log.info(
-          `[reset] Removed etcd member ${out.removed.name || out.removed.id} (${peer}) from the cluster`,
-        );
-      }
+      await removeLocalMember(client, clientURL, peer);
     } finally {
       client.close();
     }
     return true;
   } catch (e) {
+    // kubeadm (k/k#117724): no member with this peer URL means it was removed already; go on silently.
+    if (e instanceof EtcdMemberNotFound) return true;
     ctx.log.warn(
       `[reset] Failed to remove etcd member: ${
         (e as Error).message

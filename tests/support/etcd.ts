@@ -9,8 +9,9 @@
  * manifest, so each etcd runs in its own network namespace (root + iproute2), or else holds a
  * machine-wide lock file for its lifetime. It does not care how the certificates were made.
  *
- * It never starts a manifest that listens on a non-loopback address, and it never drops a flag the
- * local etcd rejects unless asked to (`flagPolicy`); then every change is listed in `adjustments`.
+ * It never starts a manifest that listens on a non-loopback address (except the addresses of a network
+ * of namespaces the test made, etcd_cluster.ts), and it never drops a flag the local etcd rejects unless
+ * asked to (`flagPolicy`); then every change is listed in `adjustments`.
  */
 import { join } from "node:path";
 import {
@@ -39,6 +40,9 @@ export interface StartEtcdOptions {
   readonly flagPolicy?: FlagPolicy;
   /** "netns" (own network namespace), "lock" (host loopback + lock file) or "auto" (default). */
   readonly isolation?: "auto" | "netns" | "lock";
+  /** Run in this existing namespace instead (one member of createEtcdNetwork, etcd_cluster.ts); URL
+   * flags may then also name `hosts`, the addresses of that test-made network. Its owner deletes it. */
+  readonly netns?: { readonly name: string; readonly hosts: readonly string[] };
 }
 
 export interface CommandResult {
@@ -119,8 +123,9 @@ export async function which(name: string): Promise<string | undefined> {
   return undefined;
 }
 
-const CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-const NETNS_PREFIX = "kadm-etcd-";
+export const CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/** Every namespace the harness makes starts with this and the test process id (for the sweep). */
+export const NETNS_PREFIX = "kadm-etcd-";
 const LOCK_FILE = "/tmp/kadm-etcd-ports.lock";
 
 /** The network an etcd runs in: its own namespace, or the host loopback under a lock file. */
@@ -130,8 +135,15 @@ interface Network {
   release(): Promise<void>;
 }
 
-async function acquireNetwork(mode: "auto" | "netns" | "lock"): Promise<Network> {
+async function acquireNetwork(
+  mode: "auto" | "netns" | "lock",
+  given: StartEtcdOptions["netns"],
+): Promise<Network> {
   const ip = await which("ip");
+  if (given) {
+    if (!ip) throw new Error("No ip(8) on PATH: apt-get install iproute2");
+    return { kind: "netns", prefix: [ip, "netns", "exec", given.name], release: () => Promise.resolve() };
+  }
   if (mode !== "lock" && Deno.uid() === 0 && ip) {
     await sweepStaleNamespaces(ip);
     const name = `${NETNS_PREFIX}${Deno.pid}-${crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)}`;
@@ -155,7 +167,7 @@ async function del(ip: string, name: string): Promise<void> {
 }
 
 /** Removes namespaces left by a test process that died, killing what still runs inside. */
-async function sweepStaleNamespaces(ip: string): Promise<void> {
+export async function sweepStaleNamespaces(ip: string): Promise<void> {
   for (const line of (await runCommand([ip, "netns", "list"])).stdout.split("\n")) {
     const name = line.split(" ")[0] ?? "";
     const owner = new RegExp(`^${NETNS_PREFIX}(\\d+)-`).exec(name)?.[1];
@@ -221,7 +233,7 @@ export async function startEtcdFromManifest(
   opts: StartEtcdOptions = {},
 ): Promise<RunningEtcd> {
   const view = kubeletView(await Deno.readTextFile(manifestPath), manifestPath);
-  assertLoopbackOnly(view.argv, manifestPath);
+  assertLoopbackOnly(view.argv, manifestPath, opts.netns?.hosts);
   const binary = await which(opts.etcdBinary ?? "etcd");
   if (!binary) throw new Error("No etcd binary on PATH: apt-get install etcd-server etcd-client");
   const version = /etcd Version:\s*(\S+)/.exec((await runCommand([binary, "--version"])).stdout)?.[1] ??
@@ -243,7 +255,7 @@ export async function startEtcdFromManifest(
   if (!endpoint) throw new Error(`Invalid etcd manifest ${manifestPath}: no https://127.0.0.1 client URL`);
   await prepareVolumes(view.mounts, root);
 
-  const net = await acquireNetwork(opts.isolation ?? "auto");
+  const net = await acquireNetwork(opts.isolation ?? "auto", opts.netns);
   const exec = (cmd: readonly string[], env: Record<string, string> = {}) =>
     runCommand([...net.prefix, ...cmd], { env: { PATH: CLEAN_PATH, ...env } });
   const full = [...net.prefix, binary, ...flags];

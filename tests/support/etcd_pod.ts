@@ -97,14 +97,19 @@ const URL_FLAGS: readonly string[] = [
   "initial-cluster",
 ];
 
-/** Throws when a URL flag names a non-loopback host: tests may only listen on loopback. */
-export function assertLoopbackOnly(argv: readonly string[], file = "etcd.yaml"): void {
+/** Throws when a URL flag names a non-loopback host: tests may only listen on loopback, or on the
+ * `allowed` addresses of network namespaces the test itself created (tests/support/etcd_cluster.ts). */
+export function assertLoopbackOnly(
+  argv: readonly string[],
+  file = "etcd.yaml",
+  allowed: readonly string[] = [],
+): void {
   for (const arg of argv) {
     const m = /^--([a-z-]+)=(.*)$/.exec(arg);
     if (!m || !URL_FLAGS.includes(m[1]!)) continue;
     for (const part of m[2]!.split(",")) {
       const host = new URL(part.slice(part.indexOf("=") + 1)).hostname;
-      if (!LOOPBACK.test(host)) {
+      if (!LOOPBACK.test(host) && !allowed.includes(host)) {
         throw new Error(
           `Refusing to start ${file}: --${
             m[1]
