@@ -71,10 +71,10 @@ export function initDoneBanner(b: BannerInput): string {
       ...(b.uploadCerts && b.certificateKey ? { certificateKey: b.certificateKey } : {}),
     });
     cp = b.uploadCerts
-      // unverified: the wording was "any number of the control-plane node" in older releases; the
-      // boundary is assumed at v1.24.
+      // "the control-plane node" up to v1.31 (real v1.27.6 and v1.30.2 transcripts); "control-plane nodes"
+      // from v1.32 (kubernetes#128118, CHANGELOG-1.32.md "v1.32.0-alpha.2").
       ? `You can now join any number of ${
-        b.minor >= 24 ? "control-plane nodes" : "the control-plane node"
+        b.minor >= 32 ? "control-plane nodes" : "the control-plane node"
       } running the following command on each as root:\n\n  ${cmd}\n\n` +
         "Please note that the certificate-key gives access to cluster sensitive data, keep it secret!\n" +
         "As a safeguard, uploaded-certs will be deleted in two hours; If necessary, you can use\n" +

@@ -168,12 +168,16 @@ const ORDER_1_20 = [
   "selfhosting",
 ] as const;
 
-/** v1.26 - v1.30: show-join-command split out of init as its own last phase (CHANGELOG-1.26). */
+/**
+ * v1.26 - v1.27: show-join-command split out of init as its own last phase (kubernetes#111512,
+ * CHANGELOG-1.26.md "v1.26.0-alpha.1").
+ */
 const ORDER_1_26 = [...ORDER_1_20, "show-join-command"] as const;
 
 /**
- * v1.31+: etcd and control-plane manifests are written before the kubelet starts.
- * unverified: v1.31 boundary from the generated kubeadm_init docs @ f005d8cd, not from cmd/init.go of a tag.
+ * v1.28+: etcd and control-plane manifests are written before the kubelet starts (kubernetes#117984,
+ * CHANGELOG-1.28.md "v1.28.0-alpha.1": "kubelet-start phase is now after etcd and control-plane phases";
+ * real transcripts: v1.27.6 still kubelet-start first, v1.28.2 and v1.29.0 etcd first).
  */
 const ORDER_MODERN = [
   "preflight",
@@ -226,8 +230,9 @@ function zeroDurations(minor: number): readonly string[] {
 
 function zeroFields(minor: number): Readonly<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  // unverified: flushFrequency/verbosity/options.json joined LoggingConfiguration in v1.23 (assumed);
-  // options.text (infoBufferSize) from v1.30 (assumed). v1.20 - v1.22: `logging: {}`.
+  // v1.20 - v1.22: `logging: {}` (real v1.22.2 `config print` dumps); flushFrequency/verbosity/options.json
+  // from v1.23 (a kubeadm v1.23.0 dump); options.text from v1.30 (a v1.29 config.yaml, with
+  // imageMaximumGCAge, is still json-only; v1.30+ dumps carry text).
   if (minor < 23) out.logging = {};
   else {
     const options: Record<string, unknown> = { json: { infoBufferSize: "0" } };
@@ -236,7 +241,8 @@ function zeroFields(minor: number): Readonly<Record<string, unknown>> {
   }
   if (minor >= 22) out.memorySwap = {}; // MemorySwapConfiguration struct (NodeSwap, v1.22)
   if (minor >= 27) out.containerRuntimeEndpoint = ""; // string without omitempty (v1.27)
-  if (minor >= 32) out.crashLoopBackOff = {}; // unverified: CrashLoopBackOffConfig struct assumed from v1.32
+  // CrashLoopBackOffConfig (KubeletCrashLoopBackOffMax, alpha v1.32: kubernetes/website feature-gate page).
+  if (minor >= 32) out.crashLoopBackOff = {};
   return out;
 }
 
@@ -275,7 +281,7 @@ function row(s: Spec): MinorInfo {
       : [CP_LABEL, EXCLUDE_LB_LABEL],
     controlPlaneTaints: m <= 23 ? [MASTER_TAINT] : m === 24 ? [MASTER_TAINT, CP_TAINT] : [CP_TAINT],
     superAdmin: m >= 29,
-    phaseOrder: m <= 25 ? ORDER_1_20 : m <= 30 ? ORDER_1_26 : ORDER_MODERN,
+    phaseOrder: m <= 25 ? ORDER_1_20 : m <= 27 ? ORDER_1_26 : ORDER_MODERN,
     kubeletConfigMapName: m <= 23 ? `kubelet-config-1.${m}` : "kubelet-config",
     featureGates: s.featureGates,
     dryRunStyle: m <= 31 ? "classic" : "v1.32",
@@ -292,7 +298,10 @@ function row(s: Spec): MinorInfo {
         etcdHealthcheckClient: [],
         admin: ["kubeadm:cluster-admins"],
       },
-    certBackdate: m >= 31, // unverified: minor taken from kubeadm-modern.md §3, not from a release tag
+    // certlist.go GetConfig backdates every cert by CertificateBackdate from StartTimeUTC(); both arrive with
+    // the v1beta4 validity fields of kubernetes#124652 (merged 2024-05, v1.31). unverified: that v1.30
+    // leaves were not backdated (no v1.30 certlist.go seen).
+    certBackdate: m >= 31,
     caCNAsSAN: m >= 22,
     caRandomSerial: m >= 28,
     caBackdate: m >= 28,
@@ -301,7 +310,8 @@ function row(s: Spec): MinorInfo {
     apiserverInsecurePortZero: m <= 21,
     componentPortZero: m <= 22,
     seccompRuntimeDefault: m >= 22,
-    // unverified: whether v1.24 patches got the serializable probes (kubernetes#110072/#110744 are v1.25)
+    // kubernetes#110072/#110744 are v1.25; no release-1.24 cherry-pick found, and real v1.24 etcd.yaml files
+    // (k8s.gcr.io/etcd:3.5.3-0) probe plain /health. unverified: the late v1.24 patches (3.5.6-0).
     etcdProbe: m <= 24 ? "health" : m <= 30 ? "serializable" : "livez",
     etcdEphemeralStorageByPatch: ephemeral,
     etcdCorruptCheckByPatch: corrupt,
@@ -346,7 +356,9 @@ export const MINORS: readonly MinorInfo[] = [
     pause: "3.5",
     featureGates: { IPv6DualStack: true, ...ECDSA, ...ROOTLESS, UnversionedKubeletConfigMap: false },
     registry: [[0, K8S_GCR], [17, REGISTRY_K8S]],
-    corrupt: [[0, false], [10, true]], // unverified: patch inferred from kubernetes#109076 merge date
+    // kubernetes#109076 (release-1.22) was approved with its release-1.23 twin #109075, which
+    // kubernetes/kubernetes@c9323ab CHANGELOG-1.23.md lists under v1.23.7; v1.22.10 shipped the same day.
+    corrupt: [[0, false], [10, true]],
   }),
   row({
     minor: 23,
@@ -356,7 +368,8 @@ export const MINORS: readonly MinorInfo[] = [
     pause: "3.6",
     featureGates: { IPv6DualStack: true, ...ECDSA, ...ROOTLESS, UnversionedKubeletConfigMap: false },
     registry: [[0, K8S_GCR], [15, REGISTRY_K8S]],
-    corrupt: [[0, false], [7, true]], // unverified: patch inferred from kubernetes#109075 merge date
+    // kubernetes#109075: kubernetes/kubernetes@c9323ab CHANGELOG-1.23.md, "Changelog since v1.23.6" (v1.23.7).
+    corrupt: [[0, false], [7, true]],
   }),
   row({
     minor: 24,
@@ -365,7 +378,9 @@ export const MINORS: readonly MinorInfo[] = [
     coredns: [[0, "v1.8.6"]],
     pause: "3.7",
     featureGates: { ...ECDSA, ...ROOTLESS, UnversionedKubeletConfigMap: true },
-    registry: [[0, K8S_GCR], [9, REGISTRY_K8S]], // unverified: v1.24.9 assumed (same wave as v1.23.15)
+    // kubernetes#113395 (release-1.24 registry.k8s.io backport, merged late Nov 2022) ships with the December
+    // patches (kubermatic/kubeone#2459); etcd 3.5.6-0 (#114106) is the same v1.24.9 wave (kubekey#2952 table).
+    registry: [[0, K8S_GCR], [9, REGISTRY_K8S]],
   }),
   row({
     minor: 25,
@@ -401,15 +416,20 @@ export const MINORS: readonly MinorInfo[] = [
   }),
   row({
     minor: 29,
-    latestPatch: "v1.29.15", // unverified: final v1.29 patch from memory; v1.29.10 is the newest seen in sources
-    etcd: [[0, "3.5.10-0"], [3, "3.5.12-0"], [9, "3.5.15-0"]],
+    // Final: `kubeadm upgrade plan` in May 2025 (remote v1.33.0, "falling back to: stable-1.29") targets v1.29.15.
+    latestPatch: "v1.29.15",
+    // 3.5.16-0 from v1.29.11: kubernetes#127951 (release-1.29, merged 2024-11; its 1.30/1.31 twins
+    // #127953/#127955 were closed, "1.30.8 ... still requesting 3.5.15" vs "1.29.11"), and the
+    // constants.go-per-tag table in kubesphere/kubekey#2952 (3.5.16 for v1.29.11 - v1.29.15).
+    etcd: [[0, "3.5.10-0"], [3, "3.5.12-0"], [9, "3.5.15-0"], [11, "3.5.16-0"]],
     coredns: [[0, "v1.11.1"]],
     pause: "3.9",
     featureGates: { EtcdLearnerMode: true, ...ECDSA, ...ROOTLESS, UpgradeAddonsBeforeControlPlane: false },
   }),
   row({
     minor: 30,
-    latestPatch: "v1.30.14", // unverified: final v1.30 patch from memory; v1.30.6 is the newest seen in sources
+    // Final: `kubeadm init` with remote v1.35.3 "falling back to: stable-1.30" uses v1.30.14.
+    latestPatch: "v1.30.14",
     etcd: [[0, "3.5.12-0"], [5, "3.5.15-0"]],
     coredns: [[0, "v1.11.1"], [5, "v1.11.3"]],
     pause: "3.9",
@@ -423,10 +443,12 @@ export const MINORS: readonly MinorInfo[] = [
   }),
   row({
     minor: 31,
-    latestPatch: "v1.31.14", // unverified: final v1.31 patch from memory; v1.31.2 is the newest seen in sources
-    // unverified: 3.5.21-0 from v1.31.10 (kubernetes#131959, mid-2025) and 3.5.24-0 from v1.31.14
-    // (kubernetes#135020, merged 2025-11) are inferred from merge dates.
-    etcd: [[0, "3.5.15-0"], [10, "3.5.21-0"], [14, "3.5.24-0"]],
+    // Final: `kubeadm init` in Aug 2026 (remote v1.36.3, "falling back to: stable-1.31") uses v1.31.14.
+    latestPatch: "v1.31.14",
+    // 3.5.15-0 until 3.5.24-0 at v1.31.14: kubernetes#135020 (release-1.31, merged 2025-11); the
+    // 3.5.16/3.5.17/3.5.21 cherry-picks (#127955, #129676, #131959) were closed unmerged. The
+    // constants.go-per-tag table in kubesphere/kubekey#2952 gives 3.5.24 for v1.31.14.
+    etcd: [[0, "3.5.15-0"], [14, "3.5.24-0"]],
     coredns: [[0, "v1.11.1"], [1, "v1.11.3"]],
     pause: "3.10",
     featureGates: {
@@ -439,8 +461,10 @@ export const MINORS: readonly MinorInfo[] = [
   }),
   row({
     minor: 32,
-    latestPatch: "v1.32.8", // newest in the stored CHANGELOG-1.32.md; later patches exist (3.5.24-0 below)
-    etcd: [[0, "3.5.16-0"], [6, "3.5.21-0"]], // unverified: 3.5.21-0 from v1.32.6 (kubernetes#131958)
+    latestPatch: "v1.32.8", // newest in the stored CHANGELOG-1.32.md; later patches exist (to v1.32.11)
+    // 3.5.16-0 through v1.32.9: the 3.5.21 cherry-pick kubernetes#131958 was closed unmerged; 3.5.24-0
+    // arrives in v1.32.10 (kubernetes#135019, kubesphere/kubekey#2952), past latestPatch.
+    etcd: [[0, "3.5.16-0"]],
     coredns: [[0, "v1.11.3"]],
     pause: "3.10",
     // unverified: NodeLocalCRISocket left out (docs table says alpha 1.32, the v1.33 help is the first listing)

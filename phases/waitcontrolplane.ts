@@ -1,12 +1,15 @@
 /**
  * Phase `wait-control-plane`: waits until the kubelet has started the static Pods and the control plane
  * answers, as kubeadm of the minor does:
- * - v1.20 - v1.28: the API server's /healthz through admin.conf
- *   (`[apiclient] All control plane components are healthy after N seconds`);
- * - v1.29+ (unverified boundary): first the kubelet's healthz (`[kubelet-check]`), then either the API
- *   server's /livez (`[api-check]`) or, with WaitForAllControlPlaneComponents, every component
- *   (`[control-plane-check]`: kube-apiserver /livez, kube-controller-manager /healthz,
- *   kube-scheduler /livez, at the addresses and ports of their manifests).
+ * - v1.20 - v1.29: the API server's /healthz through admin.conf
+ *   (`[apiclient] All control plane components are healthy after N seconds`), announced by
+ *   `[wait-control-plane] ... from directory "X". This can take up to 4m0s`;
+ * - v1.30+ (kubernetes#121958, CHANGELOG-1.30.md "v1.30.0-alpha.1"; real v1.29.0 and v1.30.2 transcripts):
+ *   the announcement loses its timeout, then first the kubelet's healthz (`[kubelet-check]`; the URL is in
+ *   the line from kubernetes#125265, v1.31, backported to v1.30: v1.30.3 transcripts lack it, v1.30.4 has
+ *   it), then either the API server's /healthz (`[api-check]`, util/apiclient/wait.go WaitForAPI) or, with
+ *   WaitForAllControlPlaneComponents, every component (`[control-plane-check]`: kube-apiserver /livez,
+ *   kube-controller-manager /healthz, kube-scheduler /livez, at the addresses and ports of their manifests).
  * Progress is printed every 10 s with the elapsed time; on timeout kubeadm's troubleshooting hints.
  * Inputs: timeouts (controlPlaneComponentHealthCheck, kubeletHealthCheck), the kubelet configuration
  * (healthz address/port), component extraArgs (bind-address, secure-port). In dry-run it prints the
@@ -140,8 +143,15 @@ async function waitKubelet(ctx: InitContext): Promise<void> {
     joinHostPort(String(kc.healthzBindAddress ?? "127.0.0.1"), Number(kc.healthzPort ?? 10248))
   }/healthz`;
   const t = ctx.cfg.cluster.timeouts.kubeletHealthCheck;
+  const m = ctx.minor.minor, withURL = m >= 31 || (m === 30 && ctx.version.patch >= 4); // kubernetes#125265
+  if (withURL && Number(kc.healthzPort ?? 10248) === 0) {
+    ctx.log.info("[kubelet-check] Skipping the kubelet health check because the healthz port is set to 0");
+    return;
+  }
   ctx.log.info(
-    `[kubelet-check] Waiting for a healthy kubelet at ${url}. This can take up to ${goDuration(t)}`,
+    `[kubelet-check] Waiting for a healthy kubelet${withURL ? ` at ${url}` : ""}. This can take up to ${
+      goDuration(t)
+    }`,
   );
   const ms = await pollUntil(ctx, `the kubelet at ${url}`, t, () => probe(url));
   ctx.log.info(`[kubelet-check] The kubelet is healthy after ${elapsed(ms)}`);
@@ -153,12 +163,12 @@ export const waitControlPlanePhase: Phase = {
   async run(ctx) {
     if (ctx.dryRun) await printDryRunFiles(ctx);
     const t = ctx.cfg.cluster.timeouts.controlPlaneComponentHealthCheck;
+    const modern = ctx.minor.minor >= 30;
     ctx.log.info(
       `[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory ` +
-        `"${onDisk(ctx, ctx.paths.manifestsDir)}". This can take up to ${goDuration(t)}`,
+        `"${onDisk(ctx, ctx.paths.manifestsDir)}"${modern ? "" : `. This can take up to ${goDuration(t)}`}`,
     );
     if (ctx.dryRun) return;
-    const modern = ctx.minor.minor >= 29;
     if (modern) await waitKubelet(ctx);
     const client = await healthClient(ctx);
     const api = (path: string) => {
@@ -192,7 +202,7 @@ export const waitControlPlanePhase: Phase = {
     if (!gateOn(ctx.cfg, ctx.minor, "WaitForAllControlPlaneComponents")) {
       ctx.log.info(`[api-check] Waiting for a healthy API server. This can take up to ${goDuration(t)}`);
       const start = performance.now();
-      await api("/livez");
+      await api("/healthz");
       ctx.log.info(`[api-check] The API server is healthy after ${elapsed(performance.now() - start)}`);
       return;
     }

@@ -49,3 +49,29 @@ Deno.test("--skip-token-print withholds the token in every join command", () => 
     `kubeadm join 10.0.0.10:6443 --token <value withheld> \\\n    --discovery-token-ca-cert-hash ${HASH} `,
   );
 });
+
+Deno.test("the uploaded-certs control-plane join says 'the control-plane node' up to v1.31 (kubernetes#128118)", () => {
+  const base = {
+    adminConfPath: "/etc/kubernetes/admin.conf",
+    endpoint: "k8s.example:6443",
+    token: "abcdef.0123456789abcdef",
+    caCertHashes: [HASH],
+    hasControlPlaneEndpoint: true,
+    uploadCerts: true,
+    certificateKey: "a".repeat(64),
+  };
+  const line = (minor: number) =>
+    initDoneBanner({ ...base, minor }).split("\n").find((l) => l.startsWith("You can now"));
+  for (const minor of [20, 24, 31]) {
+    assertEquals(
+      line(minor),
+      "You can now join any number of the control-plane node running the following command on each as root:",
+    );
+  }
+  for (const minor of [32, 34]) {
+    assertEquals(
+      line(minor),
+      "You can now join any number of control-plane nodes running the following command on each as root:",
+    );
+  }
+});

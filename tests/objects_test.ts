@@ -298,7 +298,7 @@ Deno.test("every minor from 1.20 to 1.34 switches labels, taints, names, binding
     assertEquals(yaml.includes("node-role.kubernetes.io/master"), m <= 25, `v1.${m} master toleration`);
     assertEquals(yaml.includes("podAntiAffinity"), m >= 25, `v1.${m} anti-affinity`);
     const lines = bootstrapTokenObjects(cfg, info, NOW).steps.map((s) => s.line ?? "").join("\n");
-    assertMatch(lines, m >= 22 ? /Configured RBAC/ : /configured RBAC/);
+    assertMatch(lines, m >= 24 ? /Configured RBAC/ : /configured RBAC/, `v1.${m} Configured`);
     const ds = toKubeYaml(kubeProxyObjects(cfg, info, "https://10.0.0.10:6443").daemonSet);
     assertEquals(ds.includes("CriticalAddonsOnly"), m <= 21, `v1.${m} kube-proxy tolerations`);
   }
@@ -455,4 +455,22 @@ Deno.test("upload-certs encrypts each file as nonce || AES-256-GCM ciphertext ||
   const owner = certsOwnerSecret("abcdef.0123456789abcdef", NOW);
   assertEquals(decode(owner.data.expiration!), "2026-11-28T14:37:41Z");
   assertEquals(Object.keys(owner.data).sort(), ["description", "expiration", "token-id", "token-secret"]);
+});
+
+Deno.test("v1.21 - v1.23 list the master label with (deprecated), v1.24 drops it", () => {
+  const head = "[mark-control-plane] Marking the node reference-host as control-plane by adding the labels: ";
+  for (const m of [21, 22, 23]) {
+    const cfg = referenceConfig(`v1.${m}.0`);
+    assertEquals(
+      markControlPlanePatch(cfg, minorInfo(m)).lines[0]?.replace(/node .* as/, "node reference-host as"),
+      head +
+        "[node-role.kubernetes.io/master(deprecated) node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]",
+      `v1.${m}`,
+    );
+  }
+  const line24 = markControlPlanePatch(referenceConfig("v1.24.0"), minorInfo(24)).lines[0] ?? "";
+  assertMatch(
+    line24,
+    /labels: \[node-role\.kubernetes\.io\/control-plane node\.kubernetes\.io\/exclude-from-external-load-balancers\]$/,
+  );
 });

@@ -129,8 +129,14 @@ const CASES: readonly {
       '\t[ERROR CRI]: container runtime is not running: validate service connection: validate CRI v1 runtime API for endpoint "/run/containerd/containerd.sock": rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /run/containerd/containerd.sock: connect: no such file or directory"',
   },
   {
-    what: "a missing mandatory binary fails",
+    what: "a missing mandatory binary fails (v1.33+: losetup, mount, cp)",
     v: "v1.34.7",
+    host: { binaries: ["mount", "cp", "kubelet", "systemctl"] },
+    line: "\t[ERROR FileExisting-losetup]: losetup not found in system path",
+  },
+  {
+    what: "a missing mandatory binary fails",
+    v: "v1.32.9",
     host: {
       binaries: [
         "conntrack",

@@ -69,3 +69,11 @@ Deno.test("external etcd that is too old, unreachable or without its certificate
     "\t[ERROR ExternalEtcdClientCertificates]: /etc/etcd/client.key doesn't exist",
   ]);
 });
+
+Deno.test("the minimum external etcd is 3.2.18 up to v1.27 and 3.4.13-4 from v1.28 (kubernetes#118733)", async () => {
+  const host = { files: ETCD_FILES, https: { "https://10.0.0.20:2379/version": etcdAnswer("3.3.10") } };
+  assertEquals(errorLines(await preflight("v1.27.16", { cfg: external, host })), []);
+  assertEquals(errorLines(await preflight("v1.28.15", { cfg: external, host })), [
+    "\t[ERROR ExternalEtcdVersion]: this version of kubeadm only supports external etcd version >= 3.4.13-4. Current version: 3.3.10",
+  ]);
+});

@@ -6,6 +6,8 @@ import { assert, assertEquals, assertMatch } from "./_std.ts";
 import type { InitConfig } from "../lib/model.ts";
 import { minorInfo } from "../lib/versions.ts";
 import { detectCRISocket } from "../lib/preflight/mod.ts";
+import { DEFAULT_BINARIES } from "../lib/preflight/fake.ts";
+import { BINARIES, binaryChecked } from "../lib/preflight/list.ts";
 import { referenceConfig } from "./support/context.ts";
 import { errorLines, preflight, withNodeReg } from "./preflight_support.ts";
 
@@ -164,4 +166,43 @@ Deno.test("preflight detects the CRI socket when none is configured and checks t
     host: { sockets: ["/var/run/crio/crio.sock", "/var/run/containerd/containerd.sock"] },
   });
   assertMatch(String(two.error), /Found multiple CRI endpoints/);
+});
+
+Deno.test("per patch: socat and ebtables are checked until kubernetes#127151 and its backports", async () => {
+  const noSocat = { binaries: DEFAULT_BINARIES.filter((b) => b !== "socat" && b !== "ebtables") };
+  const warned = async (v: string) => (await preflight(v, { host: noSocat })).warnings;
+  const both = [
+    "\t[WARNING FileExisting-ebtables]: ebtables not found in system path",
+    "\t[WARNING FileExisting-socat]: socat not found in system path",
+  ];
+  assertEquals(await warned("v1.27.16"), both);
+  for (const [old, fixed] of [["v1.28.14", "v1.28.15"], ["v1.29.9", "v1.29.10"], ["v1.30.5", "v1.30.6"]]) {
+    assertEquals(await warned(old!), both, old);
+    assertEquals(await warned(fixed!), [], fixed);
+  }
+  assertEquals(await warned("v1.31.1"), both);
+  assertEquals(await warned("v1.31.2"), []);
+  assertEquals(await warned("v1.32.0"), []);
+});
+
+Deno.test("per minor: v1.33 checks losetup, mount and cp instead of ip, iptables, nsenter, ethtool, tc, touch", () => {
+  const checked = (minor: number) => BINARIES.filter((b) => binaryChecked(b, minor, 0)).map((b) => b.exe);
+  assertEquals(checked(32), ["ip", "iptables", "mount", "nsenter", "ethtool", "tc", "touch"]);
+  assertEquals(checked(33), ["losetup", "mount", "cp"]);
+  assertEquals(checked(34), ["losetup", "mount", "cp"]);
+});
+
+Deno.test("per minor: IsDockerSystemdCheck warns with Docker on v1.21 as on v1.20", async () => {
+  const docker = withNodeReg(referenceConfig("v1.21.14"), { criSocket: "/var/run/dockershim.sock" });
+  const r = await preflight("v1.21.14", {
+    cfg: () => docker,
+    host: {
+      binaries: ["docker", ...DEFAULT_BINARIES],
+      commands: { "docker info -f {{.CgroupDriver}}": { stdout: "cgroupfs\n" } },
+    },
+  });
+  assertMatch(
+    r.warnings.join("\n"),
+    /\[WARNING IsDockerSystemdCheck\]: detected "cgroupfs" as the Docker cgroup driver/,
+  );
 });

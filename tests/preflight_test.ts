@@ -128,7 +128,7 @@ Deno.test("the checks run in kubeadm's order for v1.20 and v1.34", async () => {
     ...proxy,
     "CRI",
     "Swap",
-    ...tools,
+    ...["losetup", "mount", "cp"].map((b) => `FileExisting-${b}`),
     ...tail,
     "FileContent--proc-sys-net-ipv4-ip_forward",
     ...etcd,

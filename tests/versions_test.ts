@@ -125,6 +125,15 @@ Deno.test("every phase order starts with preflight and holds the same core phase
   }
 });
 
+Deno.test("the kubelet starts after the etcd and control-plane manifests from v1.28 (kubernetes#117984)", () => {
+  for (const m of MINORS) {
+    const at = (p: string) => m.phaseOrder.indexOf(p);
+    assert.equal(at("etcd") < at("kubelet-start"), m.minor >= 28, `v1.${m.minor} etcd`);
+    assert.equal(at("control-plane") < at("kubelet-start"), m.minor >= 28, `v1.${m.minor} control-plane`);
+    assert.equal(at("etcd") < at("control-plane"), m.minor >= 28, `v1.${m.minor} etcd before control-plane`);
+  }
+});
+
 Deno.test("control-plane labels and taints follow the master-to-control-plane history", () => {
   const master = "node-role.kubernetes.io/master";
   const cp = "node-role.kubernetes.io/control-plane";

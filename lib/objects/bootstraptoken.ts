@@ -68,7 +68,8 @@ export interface BootstrapTokenObjects {
   readonly lines: readonly string[];
 }
 
-const configured = (info: MinorInfo) => (info.minor >= 22 ? "Configured" : "configured"); // unverified: boundary v1.22
+// "configured" up to v1.23 (real v1.21.4, v1.22.2, v1.23.9 transcripts), "Configured" from v1.24 (v1.24.1, v1.24.3).
+const configured = (info: MinorInfo) => (info.minor >= 24 ? "Configured" : "configured");
 
 export function bootstrapTokenObjects(cfg: InitConfig, info: MinorInfo, now: Date): BootstrapTokenObjects {
   const secrets = cfg.bootstrapTokens.map((t) => bootstrapTokenSecret(t, now));

@@ -42,7 +42,8 @@ export interface CorednsFlavour {
 export function corednsFlavour(minor: number): CorednsFlavour {
   return {
     getNodes: minor <= 27,
-    // unverified: v1.22 boundary inferred (v1.21 shipped CoreDNS v1.8.0 without slices; EKS-D 1.21 reports)
+    // v1.22 ships CoreDNS v1.8.4, which lists EndpointSlices (kubernetes#101955, milestone v1.22); kubeadm
+    // v1.21.2 lacked the rule (aws/eks-distro#545: CoreDNS 1.8.3 forbidden to list endpointslices).
     endpointSlices: minor >= 22,
     antiAffinity: minor >= 25,
     masterToleration: minor <= 25,

@@ -156,8 +156,8 @@ export function kubeProxyObjects(
   const rb = binding("RoleBinding", meta(KUBE_PROXY, KUBE_SYSTEM), { kind: "Role", name: KUBE_PROXY }, [
     group(BOOTSTRAPPERS_GROUP),
   ]);
-  // unverified: v1.25 assumed for the --print-manifest refactor that moved SA/RBAC after the DaemonSet
-  // (v1.24.3 still creates the ServiceAccount first).
+  // v1.25: the --print-manifest refactor (kubernetes#109995, CHANGELOG-1.25) creates the ConfigMap and the
+  // DaemonSet first, then printOrCreateKubeProxyObjects the SA/RBAC (v1.24.3 still creates the SA first).
   const order = info.minor <= 24 ? [sa, cm, ds, crb, r, rb] : [cm, ds, sa, crb, r, rb];
   return {
     serviceAccount: sa,

@@ -14,22 +14,23 @@ type Rec = Record<string, unknown>;
 export const KUBE_PROXY_KUBECONFIG = "/var/lib/kube-proxy/kubeconfig.conf";
 
 /**
- * Zero-valued v1alpha1 struct per minor. v1.20 is exact (reference transcript); v1.24 is exact (a real
- * v1.24.3 dry run); the other boundaries come from the kube-proxy API history as recalled, marked below.
+ * Zero-valued v1alpha1 struct per minor. v1.20 is exact (reference transcript); v1.23 equals it (a real
+ * kubeadm v1.23.9 kube-proxy ConfigMap); v1.24 is exact (a real v1.24.3 dry run); v1.28 from a real
+ * v1.28.2 `config print` dump; the other boundaries from the CHANGELOG entries cited below.
  */
 export function kubeProxyZeroConfig(minor: number): Rec {
   const winkernel: Rec = { enableDSR: false, networkName: "", sourceVip: "" };
-  // unverified: rootHnsEndpointName and forwardHealthCheckVip assumed from v1.22 (both present in v1.24.3)
-  if (minor >= 22) Object.assign(winkernel, { forwardHealthCheckVip: false, rootHnsEndpointName: "" });
+  // Absent in the v1.23.9 ConfigMap, present in v1.24.3.
+  if (minor >= 24) Object.assign(winkernel, { forwardHealthCheckVip: false, rootHnsEndpointName: "" });
   const iptables: Rec = { masqueradeAll: false, masqueradeBit: null, minSyncPeriod: "0s", syncPeriod: "0s" };
-  if (minor >= 26) iptables.localhostNodePorts = null; // KEP-3178 (v1.26); unverified: exact minor
+  if (minor >= 26) iptables.localhostNodePorts = null; // kubernetes#108250, CHANGELOG-1.26
   const conntrack: Rec = {
     maxPerCore: null,
     min: null,
     tcpCloseWaitTimeout: null,
     tcpEstablishedTimeout: null,
   };
-  // unverified: tcpBeLiberal/udpTimeout/udpStreamTimeout and the nftables block assumed from v1.29
+  // tcpBeLiberal/udpTimeout/udpStreamTimeout: kubernetes#120354 (CHANGELOG-1.29); absent in the v1.28.2 dump.
   if (minor >= 29) {
     Object.assign(conntrack, { tcpBeLiberal: false, udpStreamTimeout: "0s", udpTimeout: "0s" });
   }
@@ -63,13 +64,15 @@ export function kubeProxyZeroConfig(minor: number): Rec {
     showHiddenMetricsForVersion: "",
     winkernel,
   };
-  // unverified: udpIdleTimeout (userspace proxy) assumed dropped in v1.30
-  if (minor < 30) c.udpIdleTimeout = "0s";
-  if (minor >= 23) c.detectLocal = { bridgeInterface: "", interfaceNamePrefix: "" }; // KEP-2450 (v1.23)
+  // udpIdleTimeout went with the userspace proxy in v1.26 (kubernetes#112133).
+  if (minor < 26) c.udpIdleTimeout = "0s";
+  // KEP-2450 detectLocal: absent in the v1.23.9 ConfigMap, present in v1.24.3.
+  if (minor >= 24) c.detectLocal = { bridgeInterface: "", interfaceNamePrefix: "" };
   if (minor >= 29) {
     c.nftables = { masqueradeAll: false, masqueradeBit: null, minSyncPeriod: "0s", syncPeriod: "0s" };
   }
-  // unverified: logging joined the config in v1.28; options.text from v1.30 (as the kubelet's in versions.ts)
+  // logging: kubernetes#117800 (CHANGELOG-1.28; json-only in the v1.28.2 dump); options.text from v1.30, as
+  // the kubelet's (same component-base type; a v1.29 kubelet config.yaml is json-only).
   if (minor >= 28) {
     const options: Rec = { json: { infoBufferSize: "0" } };
     if (minor >= 30) options.text = { infoBufferSize: "0" };

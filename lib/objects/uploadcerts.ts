@@ -153,7 +153,8 @@ export function uploadCertsObjects(input: UploadCertsInput): UploadCertsObjects 
           `[upload-certs] Storing the certificates in Secret "${KUBEADM_CERTS}" in the "${KUBE_SYSTEM}" Namespace`,
         objects: [secret, r, rb],
       },
-      // unverified: the key on its own line for every minor 1.20 - 1.34 (seen in modern transcripts)
+      // `fmt.Printf("[upload-certs] Using certificate key:\n%s\n", ...)` in every stored uploadcerts.go;
+      // real v1.24.1, v1.27.6, v1.30.2 and v1.31 transcripts print the key on its own line.
       { line: `[upload-certs] Using certificate key:\n${input.certificateKey}`, objects: [] },
     ],
   };

@@ -9,10 +9,12 @@ import type { PreflightHost } from "./host.ts";
 import { atMinor, type ByMinor, type Check, type Finding, finding } from "./types.ts";
 
 /**
- * constants.MinExternalEtcdVersion. "3.2.18" seen for v1.20-era constants; "3.5.11-0" for v1.31
- * (reference §2). unverified: the value for v1.22 - v1.30 (assumed unchanged from v1.20).
+ * constants.MinExternalEtcdVersion. "3.2.18" seen for v1.20-era constants; "3.4.13-4" from v1.28
+ * (kubernetes#118733, milestone v1.28: "make the minimum version for external etcd 3.4.13-4");
+ * "3.5.11-0" from v1.31 (kubernetes#124465, merged 2024-04 for 1.31: "no longer possible to deploy a custom
+ * etcd version older than 3.5.11 with kubeadm 1.31"; a feature, not cherry-picked to 1.29/1.30).
  */
-export const MIN_EXTERNAL_ETCD: ByMinor<string> = [[20, "3.2.18"], [31, "3.5.11-0"]];
+export const MIN_EXTERNAL_ETCD: ByMinor<string> = [[20, "3.2.18"], [28, "3.4.13-4"], [31, "3.5.11-0"]];
 
 const TIMEOUT_MS = 10_000;
 const RETRIES = 3;

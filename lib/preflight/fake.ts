@@ -28,6 +28,8 @@ export interface FakeHostOptions {
 export const DEFAULT_BINARIES = [
   "crictl",
   "conntrack",
+  "losetup",
+  "cp",
   "ip",
   "iptables",
   "mount",

@@ -9,8 +9,8 @@
  * FileExisting-conntrack an error for targets below v1.32 (kubernetes#126952); bridge-nf-call-iptables
  * checked up to v1.29 (gone in v1.30, kubernetes#123464); from v1.27 the forwarding and bridge checks
  * follow the kubelet port and depend on the IP families in use (kubernetes#115420); Swap an error up
- * to v1.22, a warning from v1.23. unverified: the v1.24 - v1.26 position of crictl (after Swap, as
- * seen in v1.24-era sources).
+ * to v1.22, a warning from v1.23; socat/ebtables and the v1.33 binary set: see BINARIES. unverified: the
+ * v1.24 - v1.26 position of crictl (first of the InPathChecks after Swap, as in v1.30.4 output).
  */
 import { isIPv4 as nodeIsIPv4, isIPv6 as nodeIsIPv6 } from "node:net";
 import type { PreflightHost } from "./host.ts";
@@ -58,27 +58,48 @@ export interface BinarySpec {
   readonly exe: string;
   readonly minors: readonly [number, number];
   readonly severity: ByMinor<Severity>;
+  /** Per minor, the first patch without the check (a removal backported to release branches). */
+  readonly removedAtPatch?: Readonly<Record<number, number>>;
 }
 
-/** InPathCheck rows in kubeadm's order (crictl's place differs before v1.24: see the table). */
+/**
+ * kubernetes#127151 (v1.32) dropped socat and ebtables; its cherry-picks #127416/#127415/#127414/#127413
+ * (merged 2024-09-18) first shipped in the October 2024 patches v1.28.15, v1.29.10, v1.30.6, v1.31.2.
+ */
+const SOCAT_EBTABLES_REMOVED = { 28: 15, 29: 10, 30: 6, 31: 2 } as const;
+
+/**
+ * InPathCheck rows in kubeadm's order (crictl's place differs before v1.24: see the table).
+ * v1.33 (CHANGELOG-1.33.md): ip, iptables, ethtool, tc gone (kubernetes#129131), nsenter gone and losetup
+ * added (#129450), cp added (#130045); a real v1.32.11 `--v=5` run checks ip, iptables, mount, nsenter,
+ * ethtool, tc, touch, and v1.33+ runs check losetup, mount, cp.
+ */
 export const BINARIES: readonly BinarySpec[] = [
   { exe: "crictl", minors: [20, 31], severity: [[20, "error"], [31, "warning"]] },
   { exe: "conntrack", minors: [20, 31], severity: [[20, "error"]] },
-  { exe: "ip", minors: [20, 99], severity: [[20, "error"]] },
-  { exe: "iptables", minors: [20, 99], severity: [[20, "error"]] },
+  { exe: "losetup", minors: [33, 99], severity: [[33, "error"]] },
+  { exe: "ip", minors: [20, 32], severity: [[20, "error"]] },
+  { exe: "iptables", minors: [20, 32], severity: [[20, "error"]] },
   { exe: "mount", minors: [20, 99], severity: [[20, "error"]] },
-  { exe: "nsenter", minors: [20, 99], severity: [[20, "error"]] },
-  { exe: "ebtables", minors: [20, 99], severity: [[20, "warning"]] },
-  { exe: "ethtool", minors: [20, 99], severity: [[20, "warning"]] },
-  { exe: "socat", minors: [20, 99], severity: [[20, "warning"]] },
-  { exe: "tc", minors: [20, 99], severity: [[20, "warning"]] },
-  { exe: "touch", minors: [20, 99], severity: [[20, "warning"]] },
+  { exe: "cp", minors: [33, 99], severity: [[33, "error"]] },
+  { exe: "nsenter", minors: [20, 32], severity: [[20, "error"]] },
+  { exe: "ebtables", minors: [20, 31], severity: [[20, "warning"]], removedAtPatch: SOCAT_EBTABLES_REMOVED },
+  { exe: "ethtool", minors: [20, 32], severity: [[20, "warning"]] },
+  { exe: "socat", minors: [20, 31], severity: [[20, "warning"]], removedAtPatch: SOCAT_EBTABLES_REMOVED },
+  { exe: "tc", minors: [20, 32], severity: [[20, "warning"]] },
+  { exe: "touch", minors: [20, 32], severity: [[20, "warning"]] },
 ];
 
 const inRange = (m: number, [from, to]: readonly [number, number]) => m >= from && m <= to;
 
-function binaryChecks(minor: number, skip: (exe: string) => boolean): Check[] {
-  return BINARIES.filter((b) => inRange(minor, b.minors) && !skip(b.exe))
+/** Whether kubeadm of `minor`.`patch` runs the InPathCheck for `b`. */
+export function binaryChecked(b: BinarySpec, minor: number, patch: number): boolean {
+  const removed = b.removedAtPatch?.[minor];
+  return inRange(minor, b.minors) && (removed === undefined || patch < removed);
+}
+
+function binaryChecks(minor: number, patch: number, skip: (exe: string) => boolean): Check[] {
+  return BINARIES.filter((b) => binaryChecked(b, minor, patch) && !skip(b.exe))
     .map((b) => inPath(b.exe, atMinor(b.severity, minor)));
 }
 
@@ -162,7 +183,8 @@ export const INIT_CHECKS: readonly Row[] = [
   { name: "Swap", make: (c) => [swapCheck(c.minor.minor)] },
   {
     name: "FileExisting-<binary>",
-    make: (c) => binaryChecks(c.minor.minor, (exe) => exe === "crictl" && c.minor.minor <= 23),
+    make: (c) =>
+      binaryChecks(c.minor.minor, c.version.patch, (exe) => exe === "crictl" && c.minor.minor <= 23),
   },
   { name: "SystemVerification", make: (c) => [systemVerificationCheck(c.minor.minor)] },
   { name: "Hostname", make: (c) => [hostnameCheck(c.cfg.nodeRegistration.name)] },

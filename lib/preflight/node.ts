@@ -183,7 +183,10 @@ async function notRunning(
   ];
 }
 
-/** kubeadm's IsDockerSystemdCheck (v1.20 only; unverified: the minor that dropped it, before v1.22). */
+/**
+ * kubeadm's IsDockerSystemdCheck: v1.20 and v1.21 (real v1.21.1, v1.21.4, v1.21.5 `kubeadm init` output warns
+ * with it). unverified: that v1.22 dropped it.
+ */
 function dockerSystemdCheck(): Check {
   return {
     name: "IsDockerSystemdCheck",
@@ -221,7 +224,7 @@ export async function runtimeChecks(h: PreflightHost, c: CheckInput): Promise<Ru
       return { checks: [criCheck((x) => notRunning(x, "crictl", ["-r", socket, "info"]))], isDocker: false };
     }
     const checks = [criCheck((x) => notRunning(x, "docker", ["info"])), serviceCheck("docker", true)];
-    return { checks: minor === 20 ? [...checks, dockerSystemdCheck()] : checks, isDocker: true };
+    return { checks: minor <= 21 ? [...checks, dockerSystemdCheck()] : checks, isDocker: true };
   }
   // v1.31+: the CRI client library; the runtime is "running" when its socket answers.
   return {

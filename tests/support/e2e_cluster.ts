@@ -93,7 +93,8 @@ export const V134: Expect = {
     /^\[control-plane\] Using manifest folder /,
     /^\[kubelet-start\] Writing kubelet configuration to file ".*\/var\/lib\/kubelet\/instance-config.yaml"$/,
     "[kubelet-start] Starting the kubelet",
-    /^\[wait-control-plane\] Waiting for the kubelet to boot up the control plane .* This can take up to 4m0s$/,
+    // v1.30+: no timeout in this line (kubernetes#121958); [kubelet-check] and the component checks carry it.
+    /^\[wait-control-plane\] Waiting for the kubelet to boot up the control plane as static Pods from directory ".*\/etc\/kubernetes\/manifests"$/,
     /^\[kubelet-check\] Waiting for a healthy kubelet at http:\/\/127\.0\.0\.1:\d+\/healthz\. This can take up to 4m0s$/,
     /^\[kubelet-check\] The kubelet is healthy after /,
     "[control-plane-check] Waiting for healthy control plane components. This can take up to 4m0s",
