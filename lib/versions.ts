@@ -461,10 +461,11 @@ export const MINORS: readonly MinorInfo[] = [
   }),
   row({
     minor: 32,
-    latestPatch: "v1.32.8", // newest in the stored CHANGELOG-1.32.md; later patches exist (to v1.32.11)
+    // v1.32.11: seen in real kubeadm v1.32.11 `--v=5` logs (the stored CHANGELOG-1.32.md stops at v1.32.8).
+    latestPatch: "v1.32.11",
     // 3.5.16-0 through v1.32.9: the 3.5.21 cherry-pick kubernetes#131958 was closed unmerged; 3.5.24-0
-    // arrives in v1.32.10 (kubernetes#135019, kubesphere/kubekey#2952), past latestPatch.
-    etcd: [[0, "3.5.16-0"]],
+    // arrives in v1.32.10 (kubernetes#135019, kubesphere/kubekey#2952).
+    etcd: [[0, "3.5.16-0"], [10, "3.5.24-0"]],
     coredns: [[0, "v1.11.3"]],
     pause: "3.10",
     // unverified: NodeLocalCRISocket left out (docs table says alpha 1.32, the v1.33 help is the first listing)
