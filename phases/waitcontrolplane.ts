@@ -101,7 +101,7 @@ async function pollUntil(
   for (;;) {
     if (await check()) return performance.now() - start;
     const spent = performance.now() - start;
-    if (spent >= timeoutS * 1000) throw timeoutError(ctx, what, timeoutS);
+    if (spent >= timeoutS * 1000) throw new WaitTimeout(`timed out waiting for ${what}`, spent);
     if (spent >= nextReport) {
       ctx.log.info(`[wait-control-plane] Still waiting for ${what} (${Math.round(spent / 1000)}s elapsed)`);
       nextReport += 10_000;
@@ -110,24 +110,96 @@ async function pollUntil(
   }
 }
 
-function timeoutError(ctx: InitContext, what: string, timeoutS: number): UserError {
+/** A wait that ran out of time; the phase turns it into kubeadm's help text and a one-line error. */
+class WaitTimeout extends Error {
+  constructor(readonly detail: string, readonly spentMs: number) {
+    super(detail);
+  }
+}
+
+const KUBELET_HELP = [
+  "\t- The kubelet is not running",
+  "\t- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)",
+];
+const SYSTEMD_HELP = [
+  "If you are on a systemd-powered system, you can try to troubleshoot the error with the following commands:",
+  "\t- 'systemctl status kubelet'",
+  "\t- 'journalctl -xeu kubelet'",
+];
+
+/** How to look at the control-plane containers: crictl, or docker on v1.20 - v1.23's dockershim. */
+function containerHelp(ctx: InitContext): string[] {
   const socket = ctx.cfg.nodeRegistration.criSocket || ctx.minor.defaultCRISocket;
-  return new UserError(
-    `timed out waiting for ${what} after ${goDuration(timeoutS)}\n\n` +
-      "Unfortunately, an error has occurred: the control plane did not become healthy in time.\n" +
-      "This error is likely caused by:\n" +
-      "\t- The kubelet is not running\n" +
-      "\t- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)\n\n" +
-      "If you are on a systemd-powered system, you can try to troubleshoot the error with the following commands:\n" +
-      "\t- 'systemctl status kubelet'\n" +
-      "\t- 'journalctl -xeu kubelet'\n\n" +
-      "Additionally, a control plane component may have crashed or exited when started by the container runtime.\n" +
-      "To troubleshoot, list all containers using your preferred container runtimes CLI.\n" +
-      "Here is one example how you may list all running Kubernetes containers by using crictl:\n" +
-      `\t- 'crictl --runtime-endpoint ${socket} ps -a | grep kube | grep -v pause'\n` +
-      "\tOnce you have found the failing container, you can inspect its logs with:\n" +
-      `\t- 'crictl --runtime-endpoint ${socket} logs CONTAINERID'`,
-  );
+  const logs = (list: string, show: string) => [
+    `\t- '${list}'`,
+    "\tOnce you have found the failing container, you can inspect its logs with:",
+    `\t- '${show}'`,
+  ];
+  if (ctx.minor.minor <= 23) {
+    // unverified: the v1.21 - v1.23 wording (kubeadm v1.20's waitcontrolplane.go template as remembered).
+    return /dockershim/.test(socket)
+      ? [
+        "Here is one example how you may list all Kubernetes containers running in docker:",
+        ...logs("docker ps -a | grep kube | grep -v pause", "docker logs CONTAINERID"),
+      ]
+      : [
+        "Here is one example how you may list all Kubernetes containers running in cri-o/containerd using crictl:",
+        ...logs(
+          `crictl --runtime-endpoint ${socket} ps -a | grep kube | grep -v pause`,
+          `crictl --runtime-endpoint ${socket} logs CONTAINERID`,
+        ),
+      ];
+  }
+  return [
+    "Here is one example how you may list all running Kubernetes containers by using crictl:",
+    ...logs(
+      `crictl --runtime-endpoint ${socket} ps -a | grep kube | grep -v pause`,
+      `crictl --runtime-endpoint ${socket} logs CONTAINERID`,
+    ),
+  ];
+}
+
+/**
+ * kubeadm's help after a failed wait, printed before the one-line error: up to v1.29 one screen after any
+ * timeout; from v1.30 (util/apiclient/wait.go) the kubelet screen after a kubelet timeout and the
+ * control-plane screen after an API server or component timeout.
+ */
+function printHelp(ctx: InitContext, kind: "kubelet" | "control-plane"): void {
+  const m = ctx.minor.minor;
+  const lines = m <= 29
+    ? [
+      "",
+      "Unfortunately, an error has occurred:",
+      "\ttimed out waiting for the condition",
+      "",
+      "This error is likely caused by:",
+      ...KUBELET_HELP,
+      "",
+      ...SYSTEMD_HELP,
+      "",
+      "Additionally, a control plane component may have crashed or exited when started by the container runtime.",
+      "To troubleshoot, list all containers using your preferred container runtimes CLI.",
+      ...(m <= 23 ? [""] : []),
+      ...containerHelp(ctx),
+      "",
+    ]
+    : kind === "kubelet"
+    ? [
+      "",
+      "Unfortunately, an error has occurred, likely caused by:",
+      ...KUBELET_HELP,
+      "",
+      ...SYSTEMD_HELP,
+      "",
+    ]
+    : [
+      "",
+      "A control plane component may have crashed or exited when started by the container runtime.",
+      "To troubleshoot, list all containers using your preferred container runtimes CLI.",
+      ...containerHelp(ctx),
+      "",
+    ];
+  for (const l of lines) ctx.log.info(l);
 }
 
 /** https://<bind-address>:<secure-port><path> of a component, from its extra args (kubeadm reads the manifest). */
@@ -153,7 +225,18 @@ async function waitKubelet(ctx: InitContext): Promise<void> {
       goDuration(t)
     }`,
   );
-  const ms = await pollUntil(ctx, `the kubelet at ${url}`, t, () => probe(url));
+  let ms: number;
+  try {
+    ms = await pollUntil(ctx, `the kubelet at ${url}`, t, () => probe(url));
+  } catch (e) {
+    if (!(e instanceof WaitTimeout) || ctx.minor.minor <= 29) throw e;
+    ctx.log.info(`[kubelet-check] The kubelet is not healthy after ${elapsed(e.spentMs)}`);
+    printHelp(ctx, "kubelet");
+    throw new UserError(
+      `failed while waiting for the kubelet to start: The HTTP call equal to 'curl -sSL ${url}' returned error: ` +
+        `Get "${url}": context deadline exceeded`,
+    );
+  }
   ctx.log.info(`[kubelet-check] The kubelet is healthy after ${elapsed(ms)}`);
 }
 
@@ -161,81 +244,99 @@ export const waitControlPlanePhase: Phase = {
   name: "wait-control-plane",
   short: "Wait for the control plane to start",
   async run(ctx) {
-    if (ctx.dryRun) await printDryRunFiles(ctx);
-    const t = ctx.cfg.cluster.timeouts.controlPlaneComponentHealthCheck;
-    const modern = ctx.minor.minor >= 30;
-    ctx.log.info(
-      `[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory ` +
-        `"${onDisk(ctx, ctx.paths.manifestsDir)}"${modern ? "" : `. This can take up to ${goDuration(t)}`}`,
-    );
-    if (ctx.dryRun) return;
-    if (modern) await waitKubelet(ctx);
-    const client = await healthClient(ctx);
-    const api = (path: string) => {
-      let next = 10_000;
-      return client.waitHealthy(path, t * 1000, 500, (p) => {
-        if (p.elapsedMs < next) return;
-        next += 10_000;
-        ctx.log.info(
-          `[wait-control-plane] Still waiting for the API server ${path} (${
-            Math.round(p.elapsedMs / 1000)
-          }s elapsed, last: ${p.lastError})`,
-        );
-      }).catch((e) => {
-        if (e instanceof UserError && /did not answer healthy/.test(e.message)) {
-          throw timeoutError(ctx, `the API server (${e.message})`, t);
-        }
-        throw e;
-      });
-    };
-    if (!modern) {
-      const start = performance.now();
-      await api("/healthz");
-      ctx.log.info(
-        `[apiclient] All control plane components are healthy after ${
-          ((performance.now() - start) / 1000).toFixed(6)
-        } seconds`,
+    try {
+      await waitControlPlane(ctx);
+    } catch (e) {
+      if (!(e instanceof WaitTimeout)) throw e;
+      const m = ctx.minor.minor;
+      if (m >= 30 && !gateOn(ctx.cfg, ctx.minor, "WaitForAllControlPlaneComponents")) {
+        ctx.log.info(`[api-check] The API server is not healthy after ${elapsed(e.spentMs)}`);
+      }
+      printHelp(ctx, "control-plane");
+      throw new UserError(
+        `${
+          m >= 30
+            ? "failed while waiting for the control plane to start"
+            : "couldn't initialize a Kubernetes cluster"
+        }: ${e.detail}`,
       );
-      return;
     }
-    const c = ctx.cfg.cluster;
-    if (!gateOn(ctx.cfg, ctx.minor, "WaitForAllControlPlaneComponents")) {
-      ctx.log.info(`[api-check] Waiting for a healthy API server. This can take up to ${goDuration(t)}`);
-      const start = performance.now();
-      await api("/healthz");
-      ctx.log.info(`[api-check] The API server is healthy after ${elapsed(performance.now() - start)}`);
-      return;
-    }
-    ctx.log.info(
-      `[control-plane-check] Waiting for healthy control plane components. This can take up to ${
-        goDuration(t)
-      }`,
-    );
-    const ep = ctx.cfg.localAPIEndpoint;
-    const components: [string, () => Promise<unknown>][] = [
-      [
-        `kube-apiserver at https://${joinHostPort(ep.advertiseAddress, ep.bindPort)}/livez`,
-        () => api("/livez"),
-      ],
-      ...([
-        ["kube-controller-manager", componentURL(c.controllerManager.extraArgs, 10257, "/healthz")],
-        ["kube-scheduler", componentURL(c.scheduler.extraArgs, 10259, "/livez")],
-      ] as const).map(([name, url]) =>
-        [`${name} at ${url}`, () => pollUntil(ctx, `${name} at ${url}`, t, () => probe(url))] as [
-          string,
-          () => Promise<unknown>,
-        ]
-      ),
-    ];
-    for (const [what] of components) ctx.log.info(`[control-plane-check] Checking ${what}`);
-    const start = performance.now();
-    await Promise.all(components.map(async ([what, wait]) => {
-      await wait();
-      ctx.log.info(
-        `[control-plane-check] ${what.split(" at ")[0]} is healthy after ${
-          elapsed(performance.now() - start)
-        }`,
-      );
-    }));
   },
 };
+
+async function waitControlPlane(ctx: InitContext): Promise<void> {
+  if (ctx.dryRun) await printDryRunFiles(ctx);
+  const t = ctx.cfg.cluster.timeouts.controlPlaneComponentHealthCheck;
+  const modern = ctx.minor.minor >= 30;
+  ctx.log.info(
+    `[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory ` +
+      `"${onDisk(ctx, ctx.paths.manifestsDir)}"${modern ? "" : `. This can take up to ${goDuration(t)}`}`,
+  );
+  if (ctx.dryRun) return;
+  if (modern) await waitKubelet(ctx);
+  const client = await healthClient(ctx);
+  const api = (path: string) => {
+    let next = 10_000;
+    return client.waitHealthy(path, t * 1000, 500, (p) => {
+      if (p.elapsedMs < next) return;
+      next += 10_000;
+      ctx.log.info(
+        `[wait-control-plane] Still waiting for the API server ${path} (${
+          Math.round(p.elapsedMs / 1000)
+        }s elapsed, last: ${p.lastError})`,
+      );
+    }).catch((e) => {
+      if (e instanceof UserError && /did not answer healthy/.test(e.message)) {
+        throw new WaitTimeout(e.message, t * 1000);
+      }
+      throw e;
+    });
+  };
+  if (!modern) {
+    const start = performance.now();
+    await api("/healthz");
+    ctx.log.info(
+      `[apiclient] All control plane components are healthy after ${
+        ((performance.now() - start) / 1000).toFixed(6)
+      } seconds`,
+    );
+    return;
+  }
+  const c = ctx.cfg.cluster;
+  if (!gateOn(ctx.cfg, ctx.minor, "WaitForAllControlPlaneComponents")) {
+    ctx.log.info(`[api-check] Waiting for a healthy API server. This can take up to ${goDuration(t)}`);
+    const start = performance.now();
+    await api("/healthz");
+    ctx.log.info(`[api-check] The API server is healthy after ${elapsed(performance.now() - start)}`);
+    return;
+  }
+  ctx.log.info(
+    `[control-plane-check] Waiting for healthy control plane components. This can take up to ${
+      goDuration(t)
+    }`,
+  );
+  const ep = ctx.cfg.localAPIEndpoint;
+  const components: [string, () => Promise<unknown>][] = [
+    [
+      `kube-apiserver at https://${joinHostPort(ep.advertiseAddress, ep.bindPort)}/livez`,
+      () => api("/livez"),
+    ],
+    ...([
+      ["kube-controller-manager", componentURL(c.controllerManager.extraArgs, 10257, "/healthz")],
+      ["kube-scheduler", componentURL(c.scheduler.extraArgs, 10259, "/livez")],
+    ] as const).map(([name, url]) =>
+      [`${name} at ${url}`, () => pollUntil(ctx, `${name} at ${url}`, t, () => probe(url))] as [
+        string,
+        () => Promise<unknown>,
+      ]
+    ),
+  ];
+  for (const [what] of components) ctx.log.info(`[control-plane-check] Checking ${what}`);
+  const start = performance.now();
+  await Promise.all(components.map(async ([what, wait]) => {
+    await wait();
+    ctx.log.info(
+      `[control-plane-check] ${what.split(" at ")[0]} is healthy after ${elapsed(performance.now() - start)}`,
+    );
+  }));
+}
