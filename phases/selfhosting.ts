@@ -1,9 +1,9 @@
 /**
  * Phase `selfhosting` (kadm; kubeadm v1.9 - v1.12's self-hosting, `alpha phase selfhosting
- * convert-from-staticpods`): after the static control plane is healthy, DaemonSets for kube-apiserver,
- * kube-controller-manager and kube-scheduler built from their static Pod manifests on disk; once their
- * Pods run, the hand-over one component at a time: record it, remove its static manifest, wait until the
- * mirror Pod is gone and the DaemonSet's Pod is Ready (the API server also answering /healthz). A
+ * convert-from-staticpods`): after the static control plane is healthy, one component at a time
+ * (kube-apiserver, kube-controller-manager, kube-scheduler): its DaemonSet built from its static Pod
+ * manifest on disk, its Pod running, then the hand-over: record it, remove its static manifest, wait until
+ * the mirror Pod is gone and the DaemonSet's Pod is Ready (the API server also answering /healthz). A
  * hand-over that does not become healthy in time puts the static manifest back. etcd stays a static Pod.
  * With StoreCertsInSecrets the files the components read go into Secrets first.
  * `recover` (only when asked for): after a reboot nothing starts a self-hosted API server, so it writes
@@ -244,6 +244,10 @@ export async function convertFromStaticPods(ctx: InitContext): Promise<void> {
   const client = await apiClient(ctx);
   if (storeCertsInSecretsOn(ctx.cfg)) await uploadSecrets(ctx, client, present);
   const node = selfHostingNode(ctx.cfg, ctx.minor);
+  const t = ctx.cfg.cluster.timeouts.controlPlaneComponentHealthCheck;
+  // One component at a time, from its DaemonSet to its hand-over (kubeadm's order): a DaemonSet Pod
+  // crash-loops while the static Pod holds the ports, and the kubelet's back-off grows to 5 minutes, so
+  // DaemonSets created long before their hand-over would take that long to start once they may.
   for (const p of present) {
     const ds = buildDaemonSet(p.component, p.pod, {
       node,
@@ -253,23 +257,16 @@ export async function convertFromStaticPods(ctx: InitContext): Promise<void> {
     ctx.log.info(
       `[self-hosted] Created DaemonSet "kube-system/${ds.metadata.name}" from ${onDisk(ctx, p.path)}`,
     );
-  }
-  if (ctx.dryRun) {
-    for (const p of present) {
+    if (ctx.dryRun) {
       ctx.log.info(
-        `[dryrun] Would wait for the Pod of DaemonSet kube-system/${
-          daemonSetName(p.component)
-        } on node ${node.name}, ` +
+        `[dryrun] Would wait for the Pod of DaemonSet kube-system/${ds.metadata.name} on node ${node.name}, ` +
           `then remove the static Pod manifest ${p.path}`,
       );
+      continue;
     }
-    return;
-  }
-  const t = ctx.cfg.cluster.timeouts.controlPlaneComponentHealthCheck;
-  await Promise.all(present.map(async (p) => {
-    const ds = `DaemonSet kube-system/${daemonSetName(p.component)}`;
+    const what = `DaemonSet kube-system/${ds.metadata.name}`;
     try {
-      await waitFor(ctx, `the Pod of ${ds}`, t, async () => {
+      await waitFor(ctx, `the Pod of ${what}`, t, async () => {
         const pod = await daemonPod(client, p.component, node.name);
         if (!pod) return `no Pod on node ${node.name} yet`;
         return isRunning(pod) ? true : describePod(pod);
@@ -277,13 +274,15 @@ export async function convertFromStaticPods(ctx: InitContext): Promise<void> {
     } catch (e) {
       if (!(e instanceof Timeout)) throw e;
       throw new UserError(
-        `The Pod of ${ds} did not start on node ${node.name} within ${goDuration(t)} (last: ${e.message}); ` +
-          `nothing was handed over, the static Pods still run. Look at it with 'kubectl -n kube-system describe ` +
-          `daemonset ${daemonSetName(p.component)}'`,
+        `The Pod of ${what} did not start on node ${node.name} within ${
+          goDuration(t)
+        } (last: ${e.message}); ` +
+          `${p.component} was not handed over, its static Pod still runs. Look at it with 'kubectl -n kube-system ` +
+          `describe daemonset ${ds.metadata.name}'`,
       );
     }
-  }));
-  for (const p of present) await handOver(ctx, client, p);
+    await handOver(ctx, client, p);
+  }
 }
 
 /** recover: the recorded components' static manifests again, the API server, then the hand-over again. */
