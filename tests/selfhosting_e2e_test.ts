@@ -220,3 +220,22 @@ Deno.test("init phase selfhosting recover with nothing self-hosted says so", asy
   const log = await phaseInProcess(["selfhosting", "recover"], env.root, env.cfgPath);
   assertEquals(log.lines, ["[self-hosted] Nothing to recover: kadm's record lists no self-hosted component"]);
 });
+
+Deno.test("with the kubelet's restart back-off (scaled 1:50), every component takes over within the timeout", async () => {
+  // 10 s doubling to 5 min against a 4m0s timeout, scaled: 200 ms to 6 s against 5 s.
+  const { env, api, manifests, pki } = await selfHostedEnv("v1.34.7", { SelfHosting: true }, {
+    controlPlaneComponentHealthCheck: "5s",
+  });
+  await using _env = env;
+  await using _api = api;
+  await using node = startKubeletSim(api, {
+    nodeName: NODE,
+    manifestsDir: manifests,
+    crashLoopBackOff: { initialMs: 200, maxMs: 6000 },
+  });
+  const r = await env.init();
+  if (r.error) throw new Error(`init failed: ${r.error.message}\n${node.events.slice(-20).join("\n")}`);
+  assertEquals((await readState(pki)).selfHosted, COMPONENTS);
+  // The Pods did crash-loop beside the static ones before taking over.
+  assert(node.events.some((e) => /not ready \(CrashLoopBackOff\): the static pod of kube-scheduler/.test(e)));
+});

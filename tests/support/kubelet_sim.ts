@@ -51,6 +51,12 @@ export interface KubeletSimOptions {
   readonly intervalMs?: number; // default 50
   /** DaemonSet Pods of these components never become Ready (CrashLoopBackOff), to test timeouts. */
   readonly brokenComponents?: readonly string[];
+  /**
+   * The kubelet's restart back-off of a crash-looping container (10 s doubling to 5 min), scaled for tests:
+   * a Pod freed from its conflict starts only when its current back-off has run out. Default: none (a freed
+   * Pod is Ready at the next tick).
+   */
+  readonly crashLoopBackOff?: { readonly initialMs: number; readonly maxMs: number };
 }
 
 export interface KubeletSim extends AsyncDisposable {
@@ -70,6 +76,23 @@ export function startKubeletSim(api: TestApiServer, o: KubeletSimOptions): Kubel
   const reported = new Map<string, string>();
   /** Restarts per Pod uid while it crash-loops. */
   const restarts = new Map<string, number>();
+  /** When each crash-looping container may start again (Date.now() ms), with crashLoopBackOff. */
+  const nextStart = new Map<string, number>();
+  /** Whether the container of `uid` is held in back-off now; on a due restart counts it and backs off again. */
+  const backingOff = (uid: string, crashes: boolean): boolean => {
+    const b = o.crashLoopBackOff;
+    const now = Date.now();
+    if (!b) {
+      if (crashes) restarts.set(uid, (restarts.get(uid) ?? 0) + 1);
+      return crashes;
+    }
+    if (now < (nextStart.get(uid) ?? 0)) return true;
+    if (!crashes) return false;
+    const n = (restarts.get(uid) ?? 0) + 1;
+    restarts.set(uid, n);
+    nextStart.set(uid, now + Math.min(b.initialMs * 2 ** (n - 1), b.maxMs));
+    return true;
+  };
   const log = (e: string) => events.push(e);
   const once = (key: string, msg: string) => {
     if (reported.get(key) !== msg) log(msg);
@@ -160,15 +183,19 @@ export function startKubeletSim(api: TestApiServer, o: KubeletSimOptions): Kubel
         once(`state:${uid}`, `pod ${ref(p)} pending (ContainerCreating): ${missing[0]}`);
         state = { kind: "pending", message: missing[0]! };
       } else if (
-        component !== undefined && ((p.spec?.hostNetwork && running.has(component)) || broken.has(component))
+        backingOff(
+          uid,
+          component !== undefined &&
+            ((p.spec?.hostNetwork && running.has(component)) || broken.has(component)),
+        )
       ) {
-        const why = broken.has(component)
+        const why = component !== undefined && broken.has(component)
           ? `component ${component} is broken`
-          : `the static pod of ${component} holds its host ports`;
+          : component !== undefined && p.spec?.hostNetwork && running.has(component)
+          ? `the static pod of ${component} holds its host ports`
+          : "its restart back-off has not run out";
         once(`state:${uid}`, `pod ${ref(p)} not ready (CrashLoopBackOff): ${why}`);
-        const n = (restarts.get(uid) ?? 0) + 1;
-        restarts.set(uid, n);
-        state = { kind: "crashloop", restarts: n };
+        state = { kind: "crashloop", restarts: restarts.get(uid) ?? 0 };
       } else {
         once(`state:${uid}`, `pod ${ref(p)} running and ready`);
         state = { kind: "running", restarts: restarts.get(uid) ?? 0 };
