@@ -82,7 +82,7 @@ Deno.test("a kubelet healthz port of 0 skips the kubelet check (v1.31+)", async 
   );
 });
 
-async function unusedPort(): Promise<number> {
+function unusedPort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -90,7 +90,7 @@ async function unusedPort(): Promise<number> {
 }
 
 Deno.test("v1.30+: a kubelet that never answers gives kubeadm's kubelet help and a one-line error", async () => {
-  const port = await unusedPort();
+  const port = unusedPort();
   const base = referenceConfig("v1.34.7");
   const cfg = {
     ...base,
@@ -122,7 +122,7 @@ Deno.test("v1.30+: a kubelet that never answers gives kubeadm's kubelet help and
 Deno.test("up to v1.29: an API server that never answers gives kubeadm's one help screen and a one-line error", async () => {
   const root = await Deno.makeTempDir({ prefix: "kadm-wcp-" });
   try {
-    const port = await unusedPort();
+    const port = unusedPort();
     const flags = { rootfs: root, kubernetesVersion: "v1.20.2", apiserverAdvertiseAddress: "127.0.0.1" };
     await runInitPhase(["certs", "ca"], flags, memoryLogger());
     await runInitPhase(
