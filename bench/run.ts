@@ -1,8 +1,10 @@
 /**
  * Benchmarks of the offline half (`deno task bench`): the certs + kubeconfig phases, RSA-2048 and
  * ECDSA-P256, with keys generated one after another vs concurrently (prefetched), in-process and as
- * whole commands (`kadm init phase certs all` + `kadm init phase kubeconfig all`). Medians of N runs
- * (default 10; `--runs N`), wall time and peak memory. Timings live here, never in tests.
+ * whole commands (`kadm init phase certs all` + `kadm init phase kubeconfig all`), the latter both as
+ * `deno run main.ts` and as the bundle (`deno bundle`, built here into a temp folder). Medians of N runs
+ * (default 10; `--runs N`), wall time and peak memory, and the load average before and after: other work
+ * on the machine shows in every figure (fsync latency and CPU share). Timings live here, never in tests.
  */
 import { loadInitConfig } from "../lib/config/mod.ts";
 import type { EncryptionAlgorithm } from "../lib/model.ts";
@@ -111,6 +113,7 @@ nodeRegistration:
 
 const rows: string[] = [];
 const peakBefore = Deno.memoryUsage().rss;
+const loadBefore = Deno.loadavg();
 for (const alg of ["RSA-2048", "ECDSA-P256"] as const) {
   for (const concurrent of [false, true]) {
     await inProcess(alg, concurrent); // warm-up
@@ -133,27 +136,37 @@ for (const alg of ["RSA-2048", "ECDSA-P256"] as const) {
     } ms | ${(Deno.memoryUsage().rss / 1048576).toFixed(0)} MiB (rss after) |`,
   );
 }
-for (const alg of ["RSA-2048", "ECDSA-P256"] as const) {
-  const walls: number[] = [];
-  const peaks: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const [w, p] = await wholeCommandsIn(alg);
-    walls.push(w);
-    peaks.push(p);
+const bundleDir = await Deno.makeTempDir({ prefix: "kadm-bench-bundle-" });
+const BUNDLE = `${bundleDir}/kadm.js`;
+const bundled = await new Deno.Command(Deno.execPath(), {
+  args: ["bundle", "--quiet", "-o", BUNDLE, MAIN],
+  stdout: "null",
+}).output();
+if (!bundled.success) throw new Error(`deno bundle failed: ${new TextDecoder().decode(bundled.stderr)}`);
+for (const [label, entry] of [["deno run main.ts", MAIN], ["deno run bundle", BUNDLE]] as const) {
+  for (const alg of ["RSA-2048", "ECDSA-P256"] as const) {
+    const walls: number[] = [];
+    const peaks: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const [w, p] = await wholeCommandsIn(alg, entry);
+      walls.push(w);
+      peaks.push(p);
+    }
+    rows.push(
+      `| kadm init phase certs all + kubeconfig all (${label}) | ${alg} | concurrent | ${
+        median(walls).toFixed(0)
+      } ms | ${(Math.max(...peaks) / 1024).toFixed(0)} MiB (peak) |`,
+    );
   }
-  rows.push(
-    `| kadm init phase certs all + kubeconfig all | ${alg} | concurrent | ${median(walls).toFixed(0)} ms | ${
-      (Math.max(...peaks) / 1024).toFixed(0)
-    } MiB (peak) |`,
-  );
 }
+await Deno.remove(bundleDir, { recursive: true });
 
-async function wholeCommandsIn(alg: EncryptionAlgorithm): Promise<[number, number]> {
+async function wholeCommandsIn(alg: EncryptionAlgorithm, entry: string): Promise<[number, number]> {
   const dir = await Deno.makeTempDir({ prefix: "kadm-bench-" });
   try {
     const file = `${dir}/kadm.yaml`;
     await Deno.writeTextFile(file, configTextFor(alg).replace("PKI", `${dir}/pki`));
-    const base = [Deno.execPath(), "run", "-A", MAIN, "init", "phase"];
+    const base = [Deno.execPath(), "run", "-A", entry, "init", "phase"];
     const [w1, m1] = await timed([...base, "certs", "all", "--config", file]);
     const [w2, m2] = await timed([
       ...base,
@@ -173,7 +186,9 @@ async function wholeCommandsIn(alg: EncryptionAlgorithm): Promise<[number, numbe
 console.log(
   `kadm offline-half benchmark: ${RUNS} runs each, median wall time; ${navigator.hardwareConcurrency} CPUs`,
 );
-console.log(`(process rss at start ${(peakBefore / 1048576).toFixed(0)} MiB)\n`);
+const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+console.log(`(process rss at start ${(peakBefore / 1048576).toFixed(0)} MiB)`);
+console.log(`load average (1/5/15 min): before ${load(loadBefore)}, after ${load(Deno.loadavg())}\n`);
 console.log("| what | keys | key generation | median wall | memory |");
 console.log("|---|---|---|---|---|");
 for (const r of rows) console.log(r);

@@ -7,59 +7,168 @@ import { dirname, join } from "node:path";
 /** Writes `data` to `path` atomically: a dot-named temp file in the same folder (the kubelet
  * ignores dot files in the manifests folder), fsync, rename over the target, fsync the folder.
  * Creates missing parent folders with `dirMode`. Temp files of the same target that a killed run left
- * are removed first, so a re-run leaves no stray temp file. */
+ * are removed too, so a re-run leaves no stray temp file. Independent steps overlap (the stale-temp
+ * scan and the folder's open run while the temp file is written); the durable order is unchanged:
+ * the temp file's bytes and mode are fsynced before the rename, the folder is fsynced after it, and
+ * the call returns only then. */
 export async function writeFileAtomic(
   path: string,
   data: Uint8Array | string,
   opts: { mode: number; dirMode?: number },
 ): Promise<void> {
-  const dir = dirname(path);
-  await Deno.mkdir(dir, { recursive: true, mode: opts.dirMode ?? 0o755 });
-  const base = path.slice(dir.length + 1);
-  await removeStaleTemps(dir, base);
-  const rand = crypto.getRandomValues(new Uint32Array(2));
-  const tmp = join(dir, `.${base}.kadm-${rand[0]!.toString(36)}${rand[1]!.toString(36)}.tmp`);
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  try {
-    const f = await Deno.open(tmp, { write: true, createNew: true, mode: opts.mode });
+  await (await stage(path, data, opts)).commit();
+}
+
+/**
+ * writeFileAtomic for several files, renamed into place in the order given: every temp file is
+ * written and fsynced at once, then each is renamed over its target and its folder fsynced before the
+ * next. Each file is whole or absent (or the old one) at any moment, and all are durable when the call
+ * returns. A file never appears before the ones listed ahead of it (a key before its certificate), after
+ * a kill or a power loss: the renames done are a prefix of the list.
+ */
+export async function writeFilesAtomic(
+  files: readonly { readonly path: string; readonly data: Uint8Array | string; readonly mode: number }[],
+  dirMode?: number,
+): Promise<void> {
+  const staged = await Promise.allSettled(
+    files.map((f) => stage(f.path, f.data, { mode: f.mode, ...(dirMode === undefined ? {} : { dirMode }) })),
+  );
+  const failed = staged.find((r) => r.status === "rejected");
+  const ready = staged.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
+  if (failed) {
+    await Promise.all(ready.map((s) => s.abort()));
+    throw failed.reason;
+  }
+  // Renamed in order, each made durable (its folder fsynced) before the next: the key is on disk before its
+  // certificate even after a power loss, whatever order the file system would commit renames in.
+  for (let i = 0; i < ready.length; i++) {
     try {
-      let off = 0;
-      while (off < bytes.length) off += await f.write(bytes.subarray(off));
+      await ready[i]!.rename();
+    } catch (e) {
+      await Promise.all(ready.slice(i + 1).map((s) => s.abort()));
+      throw e;
+    }
+    await ready[i]!.syncFolder();
+  }
+}
+
+/** A temp file written and fsynced, not yet renamed over its target. */
+interface Staged {
+  readonly dir: string;
+  /** Renames it over the target (after removing stale temps of the target). Aborts on failure. */
+  rename(): Promise<void>;
+  /** Fsyncs the folder (after rename) and closes it. */
+  syncFolder(): Promise<void>;
+  /** Removes it (the target is left as it was). */
+  abort(): Promise<void>;
+}
+
+async function stage(
+  path: string,
+  data: Uint8Array | string,
+  opts: { mode: number; dirMode?: number },
+): Promise<Staged & { commit(): Promise<void> }> {
+  const dir = dirname(path);
+  const base = path.slice(dir.length + 1);
+  const rand = crypto.getRandomValues(new Uint32Array(2));
+  const name = `.${base}.kadm-${rand[0]!.toString(36)}${rand[1]!.toString(36)}.tmp`;
+  const tmp = join(dir, name);
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const f = await createTemp(
+    tmp,
+    opts.mode,
+    () => Deno.mkdir(dir, { recursive: true, mode: opts.dirMode ?? 0o755 }),
+  );
+  // Both start now and are awaited later; neither may reject unobserved meanwhile.
+  const folder = openFolder(dir);
+  const stale = removeStaleTemps(dir, base, name);
+  stale.catch(() => {});
+  const closeFolder = async () => (await folder).close();
+  const abort = async () => {
+    await Deno.remove(tmp).catch(() => {});
+    await closeFolder();
+    await stale.catch(() => {});
+  };
+  try {
+    try {
       // The umask may have narrowed the mode; kubeadm's modes are exact.
-      await Deno.chmod(tmp, opts.mode);
+      await Promise.all([writeAll(f, bytes), Deno.chmod(tmp, opts.mode)]);
       await f.sync();
     } finally {
       f.close();
     }
-    await Deno.rename(tmp, path);
   } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
+    await abort();
     throw e;
   }
-  await syncDir(dir);
+  const rename = async () => {
+    try {
+      await stale;
+      await Deno.rename(tmp, path);
+    } catch (e) {
+      await abort();
+      throw e;
+    }
+  };
+  const syncFolder = async () => (await folder).syncAndClose();
+  return {
+    dir,
+    rename,
+    syncFolder,
+    abort,
+    async commit() {
+      await rename();
+      await syncFolder();
+    },
+  };
 }
 
-/** Temp files of `base` that a killed earlier run left behind (`.<base>.kadm-<random>.tmp`). */
-async function removeStaleTemps(dir: string, base: string): Promise<void> {
+/** Creates the new temp file; `mkdir` runs only when its folder is missing (then it is tried again). */
+async function createTemp(tmp: string, mode: number, mkdir: () => Promise<void>): Promise<Deno.FsFile> {
+  const open = () => Deno.open(tmp, { write: true, createNew: true, mode });
+  try {
+    return await open();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    await mkdir();
+    return await open();
+  }
+}
+
+async function writeAll(f: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < bytes.length) off += await f.write(bytes.subarray(off));
+}
+
+/** Temp files of `base` that a killed earlier run left behind (`.<base>.kadm-<random>.tmp`), not `own`. */
+async function removeStaleTemps(dir: string, base: string, own: string): Promise<void> {
   const prefix = `.${base}.kadm-`;
   for await (const e of Deno.readDir(dir)) {
-    if (e.isFile && e.name.startsWith(prefix) && e.name.endsWith(".tmp")) {
+    if (e.isFile && e.name !== own && e.name.startsWith(prefix) && e.name.endsWith(".tmp")) {
       await Deno.remove(join(dir, e.name)).catch(() => {});
     }
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const d = await Deno.open(dir, { read: true });
-    try {
-      await d.sync();
-    } finally {
-      d.close();
-    }
-  } catch {
-    // Some file systems refuse fsync on a folder; the rename is still atomic.
-  }
+/** A folder opened for its fsync (nothing to do when it could not be opened); closes once. */
+async function openFolder(dir: string): Promise<{ syncAndClose(): Promise<void>; close(): void }> {
+  let d = await Deno.open(dir, { read: true }).catch(() => undefined);
+  const close = () => {
+    d?.close();
+    d = undefined;
+  };
+  return {
+    close,
+    async syncAndClose() {
+      try {
+        await d?.sync();
+      } catch {
+        // Some file systems refuse fsync on a folder; the rename is still atomic.
+      } finally {
+        close();
+      }
+    },
+  };
 }
 
 /** Reads a file, or undefined when it does not exist. Other errors propagate. */

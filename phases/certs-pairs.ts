@@ -143,3 +143,9 @@ export function rememberPair(
     ctx.cache.set(`pair:${dir}/${baseName}:${keylessOK}`, Promise.resolve(pair));
   }
 }
+
+/** Drops what this run knew of a pair it just wrote without parsing it: a later lookup reads the files. */
+export function forgetPair(ctx: InitContext, baseName: string): void {
+  const dir = certDir(ctx);
+  for (const keylessOK of [true, false]) ctx.cache.delete(`pair:${dir}/${baseName}:${keylessOK}`);
+}

@@ -19,11 +19,12 @@
 import type { InitContext, Phase } from "./types.ts";
 import { memo } from "./types.ts";
 import { UserError } from "../lib/errors.ts";
-import { readTextIfExists, writeFileAtomic } from "../lib/host.ts";
-import { fingerprint, keyFingerprint } from "../lib/state.ts";
+import { readTextIfExists, writeFileAtomic, writeFilesAtomic } from "../lib/host.ts";
+import { fingerprint } from "../lib/state.ts";
 import {
   cachedPair,
   certDir,
+  forgetPair,
   type Pair,
   recordGenerated,
   rememberPair,
@@ -32,14 +33,21 @@ import {
 
 export { cachedPair, certDir, loadPair, RENEW_WARN_DAYS } from "./certs-pairs.ts";
 import { CERTS, type CertSpec, certSpecs, SA, serialFor, validityFor } from "../lib/pki/specs.ts";
-import { parsePrivateKeyPem, privateKeyToPem, publicKeyOf, publicKeyToPem } from "../lib/pki/keys.ts";
+import {
+  parsePrivateKeyPem,
+  pemEncode,
+  privateKeyToPem,
+  publicKeyDer,
+  publicKeyOf,
+  publicKeyToPem,
+} from "../lib/pki/keys.ts";
 import {
   type Certificate,
-  certToPem,
-  createCertificate,
+  createCertificateDer,
   isCA,
   isSignedBy,
   missingSANs,
+  parseCertificateDer,
 } from "../lib/pki/certs.ts";
 
 const CRT_MODE = 0o644;
@@ -105,6 +113,10 @@ export async function preflightCerts(ctx: InitContext): Promise<{ certs: CertSpe
   const dir = certDir(ctx);
   const specs = certSpecs(ctx.cfg, ctx.minor);
   const toGenerate: CertSpec[] = [];
+  // Every pair is read at once; they are checked below in kubeadm's order (the same first error).
+  for (const spec of specs) void cachedPair(ctx, spec.baseName, spec.isCA);
+  const sa = saState(dir);
+  sa.catch(() => {}); // awaited last
   for (const caSpec of specs.filter((s) => s.isCA)) {
     const ca = await cachedPair(ctx, caSpec.baseName, true);
     if (ca.cert) checkIsCA({ ...ca, cert: ca.cert });
@@ -121,7 +133,7 @@ export async function preflightCerts(ctx: InitContext): Promise<{ certs: CertSpe
       } else await checkLeaf(spec, { ...leaf, cert: leaf.cert }, { ...ca, cert: ca.cert });
     }
   }
-  return { certs: toGenerate, sa: (await saState(dir)) === "generate" };
+  return { certs: toGenerate, sa: (await sa) === "generate" };
 }
 
 function externalCAError(leaf: Pair, ca: Pair): UserError {
@@ -157,17 +169,25 @@ async function saState(dir: string): Promise<"generate" | "reuse" | "external"> 
 
 interface Prepared {
   readonly keys: CryptoKeyPair;
-  readonly cert: Certificate;
+  /** The certificate's DER; parsed (`cert`) only for a CA, which signs leaves and later phases read. */
+  readonly der: Uint8Array<ArrayBuffer>;
+  readonly cert?: Certificate;
   readonly keyPem: string;
+  /** The public key's DER SubjectPublicKeyInfo (its fingerprint goes into kadm's record). */
+  readonly spki: Uint8Array<ArrayBuffer>;
 }
 
 async function writeKeyAndCert(ctx: InitContext, spec: CertSpec, p: Prepared) {
   const dir = certDir(ctx);
   const keyPath = `${dir}/${spec.baseName}.key`, crtPath = `${dir}/${spec.baseName}.crt`;
-  // prepare() recorded the fingerprints already: the record always precedes the key on disk.
-  await writeFileAtomic(keyPath, p.keyPem, { mode: KEY_MODE });
-  await writeFileAtomic(crtPath, certToPem(p.cert), { mode: CRT_MODE });
-  rememberPair(ctx, spec.baseName, { crtPath, keyPath, cert: p.cert, keys: p.keys });
+  // prepare() recorded the fingerprints already: the record always precedes the key on disk, and the
+  // key is durable before its certificate is renamed into place.
+  await writeFilesAtomic([
+    { path: keyPath, data: p.keyPem, mode: KEY_MODE },
+    { path: crtPath, data: pemEncode("CERTIFICATE", p.der), mode: CRT_MODE },
+  ]);
+  if (p.cert) rememberPair(ctx, spec.baseName, { crtPath, keyPath, cert: p.cert, keys: p.keys });
+  else forgetPair(ctx, spec.baseName); // read from disk if a later phase asks
 }
 
 function template(ctx: InitContext, spec: CertSpec, caNotBefore?: Date) {
@@ -192,38 +212,62 @@ async function signerOf(
   const caSpec = specOf(ctx, spec.ca!.name);
   const ca = await cachedPair(ctx, caSpec.baseName, true);
   if (ca.cert) return { cert: ca.cert, ...(ca.keys ? { keys: ca.keys } : {}) };
-  const made = ctx.cache.get(`certs:new:${caSpec.name}`) as Promise<Prepared> | undefined;
-  if (made) return await made;
+  const made = ctx.cache.get(`certs:made:${caSpec.name}`) as Promise<Prepared> | undefined;
+  if (made) {
+    const p = await made;
+    return { cert: p.cert!, keys: p.keys };
+  }
   throw new UserError(
     `Cannot create the "${spec.baseName}" certificate: its CA ${ca.crtPath} does not exist; run 'kadm init phase certs ${caSpec.name}' first`,
   );
 }
 
 /**
- * Key, certificate and key PEM of a certificate to generate, computed once per run. The parent phase
- * starts them all at once (CA trees and keys in parallel); each sub-phase then only logs and writes,
- * in kubeadm's order.
+ * Key, certificate and key PEM of a certificate to generate, computed once per run. A leaf is signed as
+ * soon as its CA's key and certificate exist (not waiting for the CA's record).
  */
-function prepare(ctx: InitContext, spec: CertSpec): Promise<Prepared> {
-  return memo(ctx, `certs:new:${spec.name}`, async () => {
+function material(ctx: InitContext, spec: CertSpec): Promise<Prepared> {
+  return memo(ctx, `certs:made:${spec.name}`, async () => {
+    // The key is asked for before the CA is awaited, so the parent asks in kubeadm's order.
+    const pending = ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
+    pending.catch(() => {}); // surfaced below, unless the CA fails first
     const issuer = spec.isCA ? undefined : await signerOf(ctx, spec);
     if (issuer && !issuer.keys) throw new Error("internal: prepare without a CA key");
-    const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
-    const [cert, keyPem] = await Promise.all([
-      createCertificate(
+    const keys = await pending;
+    const [der, keyPem, spki] = await Promise.all([
+      createCertificateDer(
         template(ctx, spec, issuer?.cert.notBefore),
         keys,
         issuer ? { cert: issuer.cert, key: issuer.keys!.privateKey } : undefined,
       ),
       privateKeyToPem(keys.privateKey),
+      publicKeyDer(keys),
     ]);
-    // kadm's record first (batched across the certificates prepared together), then the files.
-    await recordGenerated(ctx, spec.baseName, {
-      kind: spec.isCA ? "ca" : "leaf",
-      key: await keyFingerprint(keys.publicKey),
-      cert: await fingerprint(cert.rawData),
-    });
-    return { keys, cert, keyPem };
+    return { keys, der, keyPem, spki, ...(spec.isCA ? { cert: parseCertificateDer(der) } : {}) };
+  });
+}
+
+/**
+ * material(), once kadm's record of it is on disk (records are batched across the certificates
+ * prepared together). The parent phase starts them all at once (CA trees and keys in parallel); each
+ * sub-phase then only logs and writes, in kubeadm's order.
+ */
+function prepare(ctx: InitContext, spec: CertSpec): Promise<Prepared> {
+  return memo(ctx, `certs:new:${spec.name}`, async () => {
+    const m = await material(ctx, spec);
+    const [key, cert] = await Promise.all([fingerprint(m.spki), fingerprint(m.der)]);
+    await recordGenerated(ctx, spec.baseName, { kind: spec.isCA ? "ca" : "leaf", key, cert });
+    return m;
+  });
+}
+
+/** The new sa key pair and its PEMs, recorded. */
+function prepareSA(ctx: InitContext): Promise<{ keyPem: string; pubPem: string }> {
+  return memo(ctx, "certs:new:sa", async () => {
+    const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
+    const [spki, keyPem] = await Promise.all([publicKeyDer(keys), privateKeyToPem(keys.privateKey)]);
+    await recordGenerated(ctx, SA.name, { kind: "key", key: await fingerprint(spki) });
+    return { keyPem, pubPem: pemEncode("PUBLIC KEY", spki) };
   });
 }
 
@@ -295,11 +339,12 @@ async function runSA(ctx: InitContext): Promise<void> {
     }
     return ctx.log.info(`[certs] Using the existing "sa" key`);
   }
-  const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
+  const made = await prepareSA(ctx);
   ctx.log.info(`[certs] Generating "sa" key and public key`);
-  await recordGenerated(ctx, SA.name, { kind: "key", key: await keyFingerprint(keys.publicKey) });
-  await writeFileAtomic(keyPath, await privateKeyToPem(keys.privateKey), { mode: KEY_MODE });
-  await writeFileAtomic(pubPath, await publicKeyToPem(keys.publicKey), { mode: KEY_MODE });
+  await writeFilesAtomic([
+    { path: keyPath, data: made.keyPem, mode: KEY_MODE },
+    { path: pubPath, data: made.pubPem, mode: KEY_MODE },
+  ]);
 }
 
 const hasLocalEtcd = (ctx: InitContext) => ctx.cfg.cluster.etcd.local !== undefined;
@@ -338,5 +383,6 @@ export const certsPhase: Phase = {
     const n = plan.certs.length + (plan.sa ? 1 : 0);
     if (n > 0) ctx.keys.prefetch?.(ctx.cfg.cluster.encryptionAlgorithm, n);
     for (const spec of plan.certs) void prepare(ctx, spec);
+    if (plan.sa) void prepareSA(ctx);
   },
 };

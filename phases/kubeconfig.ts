@@ -24,8 +24,8 @@ import {
   renderKubeconfig,
 } from "../lib/kubeconfig.ts";
 import { serialFor, validityFor } from "../lib/pki/specs.ts";
-import { privateKeyToPem } from "../lib/pki/keys.ts";
-import { certToPem, createCertificate, isCA } from "../lib/pki/certs.ts";
+import { pemEncode, privateKeyToPem } from "../lib/pki/keys.ts";
+import { certToPem, createCertificateDer, isCA } from "../lib/pki/certs.ts";
 import { cachedPair } from "./certs.ts";
 
 const MODE = 0o600;
@@ -85,8 +85,8 @@ function render(ctx: InitContext, spec: KubeconfigSpec, ca: CA): Promise<string>
     if (!ca.keys) throw new Error("internal: no CA key");
     const keys = await ctx.keys.generate(ctx.cfg.cluster.encryptionAlgorithm);
     const leaf = { isCA: false };
-    const [cert, keyPem] = await Promise.all([
-      createCertificate(
+    const [der, keyPem] = await Promise.all([
+      createCertificateDer(
         {
           cn: spec.cn,
           orgs: spec.orgs,
@@ -108,7 +108,7 @@ function render(ctx: InitContext, spec: KubeconfigSpec, ca: CA): Promise<string>
       server: spec.server,
       user: spec.cn,
       caPem: ca.pem,
-      certPem: certToPem(cert),
+      certPem: pemEncode("CERTIFICATE", der),
       keyPem,
     });
   });

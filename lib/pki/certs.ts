@@ -9,7 +9,7 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { UserError } from "../errors.ts";
-import { type Bytes, der, eq, pemDecodeAll, pemEncode } from "./keys.ts";
+import { type Bytes, der, type DerNode, eq, pemDecodeAll, pemEncode, publicKeyDer } from "./keys.ts";
 import type { Usage } from "./specs.ts";
 import { formatIP, parseIP } from "../net.ts";
 
@@ -30,61 +30,149 @@ export interface CertTemplate {
   readonly notAfter: Date;
 }
 
-/** Signs with `issuer`; without one the certificate is self-signed with `keys`. */
+/**
+ * Signs with `issuer`; without one the certificate is self-signed with `keys`. The DER is written
+ * here directly (the few structures of a kubeadm certificate), then parsed once into a Certificate.
+ */
 export async function createCertificate(
   t: CertTemplate,
   keys: CryptoKeyPair,
   issuer?: { readonly cert: Certificate; readonly key: CryptoKey },
 ): Promise<Certificate> {
-  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
+  return parseCertificateDer(await createCertificateDer(t, keys, issuer));
+}
+
+/** A Certificate from its DER (a certificate kadm just made: it parses). */
+export function parseCertificateDer(der: Bytes): Certificate {
+  return new x509.X509Certificate(der);
+}
+
+/**
+ * createCertificate's DER bytes, for callers that only write the certificate out (no parse). The same
+ * bytes @peculiar/x509's X509CertificateGenerator produced for these inputs: version 3, the serial as
+ * a minimal positive INTEGER, UTCTime up to 2049 (GeneralizedTime after, whole seconds), the issuer's
+ * subject as it is in the issuer's DER (Go's RawSubject), extensions in Go's order.
+ */
+export async function createCertificateDer(
+  t: CertTemplate,
+  keys: CryptoKeyPair,
+  issuer?: { readonly cert: Certificate; readonly key: CryptoKey },
+): Promise<Bytes> {
+  const spki = await publicKeyDer(keys);
   const subject = encodeName(t.orgs, t.cn);
-  const exts: x509.Extension[] = [];
+  const issuerDer = issuer ? new Uint8Array(issuer.cert.rawData) : undefined;
+  const exts: Bytes[] = [];
   const ku = t.isCA ? [0, 2, 5] : [0, 2]; // digitalSignature, keyEncipherment, keyCertSign
-  exts.push(new x509.Extension("2.5.29.15", true, bitString(ku)));
-  if (t.usages.length > 0) {
-    exts.push(new x509.Extension("2.5.29.37", false, der.seq(...t.usages.map(ekuOid))));
-  }
-  if (t.isCA) exts.push(new x509.Extension("2.5.29.19", true, der.seq(der.bool(true))));
-  else if (t.leafBasicConstraints) exts.push(new x509.Extension("2.5.29.19", true, der.seq()));
-  if (t.isCA) exts.push(new x509.Extension("2.5.29.14", false, der.octets(await subjectKeyId(spki))));
-  const aki = issuer ? issuerKeyId(issuer.cert) : undefined;
-  if (aki) exts.push(new x509.Extension("2.5.29.35", false, der.seq(der.tlv(0x80, aki))));
-  if (t.dnsNames.length + t.ips.length > 0) exts.push(new x509.Extension("2.5.29.17", false, encodeSANs(t)));
+  exts.push(extension("2.5.29.15", true, bitString(ku)));
+  if (t.usages.length > 0) exts.push(extension("2.5.29.37", false, der.seq(...t.usages.map(ekuOid))));
+  if (t.isCA) exts.push(extension("2.5.29.19", true, der.seq(der.bool(true))));
+  else if (t.leafBasicConstraints) exts.push(extension("2.5.29.19", true, der.seq()));
+  if (t.isCA) exts.push(extension("2.5.29.14", false, der.octets(await subjectKeyId(spki))));
+  const aki = issuerDer ? subjectKeyIdOf(issuerDer) : undefined;
+  if (aki) exts.push(extension("2.5.29.35", false, der.seq(der.tlv(0x80, aki))));
+  if (t.dnsNames.length + t.ips.length > 0) exts.push(extension("2.5.29.17", false, encodeSANs(t)));
   const signingKey = issuer?.key ?? keys.privateKey;
-  const serialHex = t.serial.toString(16).padStart(2 * Math.ceil(t.serial.toString(16).length / 2), "0");
-  return await x509.X509CertificateGenerator.create(
-    {
-      serialNumber: serialHex,
-      subject: new x509.Name(subject),
-      issuer: issuer ? issuer.cert.subjectName : new x509.Name(subject),
-      notBefore: t.notBefore,
-      notAfter: t.notAfter,
-      publicKey: spki,
-      signingKey,
-      signingAlgorithm: signingAlgorithm(signingKey),
-      extensions: exts,
-    },
-    // @peculiar/x509 replaces an all-zero serial with a random one; kubeadm's CAs before
-    // v1.28 have serial 0, so feed it zeros in that one case.
-    t.serial === 0n ? zeroRandomCrypto() : crypto,
+  const sig = signatureOf(signingKey);
+  const tbs = der.seq(
+    der.tlv(0xa0, der.small(2)),
+    der.uint(serialBytes(t.serial)),
+    sig.algId,
+    issuerDer ? rawSubject(issuerDer) : subject,
+    der.seq(asn1Time(t.notBefore), asn1Time(t.notAfter)),
+    subject,
+    spki,
+    der.tlv(0xa3, der.seq(...exts)),
   );
+  const value = new Uint8Array(await crypto.subtle.sign(sig.params, signingKey, tbs));
+  return der.seq(tbs, sig.algId, der.bitString(sig.encode(value)));
 }
 
-function zeroRandomCrypto(): Crypto {
-  return {
-    subtle: crypto.subtle,
-    randomUUID: () => crypto.randomUUID(),
-    getRandomValues: <T extends ArrayBufferView | null>(a: T): T => {
-      if (a) new Uint8Array(a.buffer, a.byteOffset, a.byteLength).fill(0);
-      return a;
-    },
-  } as Crypto;
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE (omitted when false), extnValue }. */
+function extension(oid: string, critical: boolean, value: Bytes): Bytes {
+  return der.seq(der.oid(oid), ...(critical ? [der.bool(true)] : []), der.octets(value));
 }
 
-function signingAlgorithm(key: CryptoKey): Algorithm & { hash: string } {
-  if (key.algorithm.name !== "ECDSA") return { name: key.algorithm.name, hash: "SHA-256" };
+/** The serial's big-endian bytes (der.uint makes them a minimal positive INTEGER; 0 stays 0). */
+function serialBytes(serial: bigint): Bytes {
+  const hex = serial.toString(16);
+  const even = hex.length % 2 ? "0" + hex : hex;
+  return new Uint8Array((even.match(/../g) ?? []).map((x) => parseInt(x, 16)));
+}
+
+/** UTCTime (YYMMDDHHMMSSZ) through 2049, GeneralizedTime after; milliseconds dropped. */
+function asn1Time(d: Date): Bytes {
+  const p = (n: number) => String(n).padStart(2, "0");
+  const y = d.getUTCFullYear();
+  const rest = `${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${
+    p(d.getUTCSeconds())
+  }Z`;
+  const enc = new TextEncoder();
+  return y > 2049
+    ? der.tlv(0x18, enc.encode(String(y).padStart(4, "0") + rest))
+    : der.tlv(0x17, enc.encode(p(y % 100) + rest));
+}
+
+/**
+ * The signature for a signing key: sha256WithRSAEncryption (NULL parameters) for RSA, ecdsa-with-SHA256
+ * / SHA384 / SHA512 by curve for ECDSA, whose raw r||s Web Crypto output becomes ECDSA-Sig-Value.
+ */
+function signatureOf(key: CryptoKey): {
+  algId: Bytes;
+  params: AlgorithmIdentifier | EcdsaParams;
+  encode: (raw: Bytes) => Bytes;
+} {
+  if (key.algorithm.name !== "ECDSA") {
+    return {
+      algId: der.seq(der.oid("1.2.840.113549.1.1.11"), der.null()),
+      params: { name: key.algorithm.name },
+      encode: (raw) => raw,
+    };
+  }
   const curve = (key.algorithm as EcKeyAlgorithm).namedCurve;
-  return { name: "ECDSA", hash: curve === "P-384" ? "SHA-384" : curve === "P-521" ? "SHA-512" : "SHA-256" };
+  const [hash, oid, size] = curve === "P-384"
+    ? ["SHA-384", "1.2.840.10045.4.3.3", 48]
+    : curve === "P-521"
+    ? ["SHA-512", "1.2.840.10045.4.3.4", 66]
+    : ["SHA-256", "1.2.840.10045.4.3.2", 32];
+  return {
+    algId: der.seq(der.oid(oid)),
+    params: { name: "ECDSA", hash },
+    encode: (raw) => der.seq(der.uint(raw.subarray(0, size)), der.uint(raw.subarray(size, 2 * size))),
+  };
+}
+
+/** The children of a certificate's TBSCertificate, from `version` (or the serial) on. */
+function tbsFields(cert: Bytes): DerNode[] {
+  const tbs = der.children(der.read(cert))[0];
+  if (!tbs) throw new Error("internal: certificate without TBSCertificate");
+  const fields = der.children(tbs);
+  return fields[0]?.tag === 0xa0 ? fields.slice(1) : fields;
+}
+
+/** The subject Name exactly as encoded in a certificate. */
+function rawSubject(cert: Bytes): Bytes {
+  const subject = tbsFields(cert)[4];
+  if (!subject) throw new Error("internal: certificate without subject");
+  return der.raw(subject).slice();
+}
+
+/** The SubjectKeyIdentifier of a certificate, when it has one. */
+function subjectKeyIdOf(cert: Bytes): Bytes | undefined {
+  const ski = extensionValue(cert, "2.5.29.14");
+  return ski && der.content(der.read(ski)).slice();
+}
+
+/** The extnValue contents (DER) of a certificate's first extension `oid`, when it has one. */
+function extensionValue(cert: Bytes, oid: string): Bytes | undefined {
+  const exts = tbsFields(cert).find((n) => n.tag === 0xa3);
+  if (!exts) return undefined;
+  const want = der.oid(oid);
+  for (const ext of der.children(der.read(exts.buf, exts.start))) {
+    const parts = der.children(ext);
+    const value = parts[parts.length - 1];
+    if (parts[0] && value && eq(der.raw(parts[0]), want)) return der.content(value);
+  }
+  return undefined;
 }
 
 const EKU = { serverAuth: "1.3.6.1.5.5.7.3.1", clientAuth: "1.3.6.1.5.5.7.3.2" } as const;
@@ -132,13 +220,6 @@ async function subjectKeyId(spki: Bytes): Promise<Bytes> {
   return new Uint8Array(await crypto.subtle.digest("SHA-1", der.content(bits!).slice(1)));
 }
 
-function issuerKeyId(ca: Certificate): Bytes | undefined {
-  const ski = ca.getExtension(x509.SubjectKeyIdentifierExtension);
-  return ski ? hexBytes(ski.keyId) : undefined;
-}
-
-const hexBytes = (h: string): Bytes => new Uint8Array((h.match(/../g) ?? []).map((x) => parseInt(x, 16)));
-
 // ---------------------------------------------------------------- PEM
 
 export function certToPem(cert: Certificate): string {
@@ -162,9 +243,12 @@ export function parseCertsPem(text: string, path: string): Certificate[] {
 
 // ---------------------------------------------------------------- validation
 
-/** BasicConstraints CA:TRUE (Go's IsCA). */
+/** BasicConstraints CA:TRUE (Go's IsCA). Read from the DER (x509's extension objects cost ~0.5 ms). */
 export function isCA(cert: Certificate): boolean {
-  return cert.getExtension(x509.BasicConstraintsExtension)?.ca === true;
+  const bc = extensionValue(new Uint8Array(cert.rawData), "2.5.29.19");
+  if (!bc) return false;
+  const first = der.children(der.read(bc))[0];
+  return first?.tag === 0x01 && first.buf[first.start] !== 0;
 }
 
 /** Issuer name equals the CA's subject and the CA's key verifies the signature. */

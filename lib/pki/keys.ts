@@ -175,12 +175,11 @@ const b64url = (s: string) =>
 /** PEM as kubeadm writes it: PKCS#1 for RSA, SEC1 (curve + public key) for ECDSA. */
 export async function privateKeyToPem(key: CryptoKey): Promise<string> {
   if (key.algorithm.name === "ECDSA") {
-    const jwk = await crypto.subtle.exportKey("jwk", key);
     const curve = (key.algorithm as EcKeyAlgorithm).namedCurve as Curve;
-    const point = new Uint8Array([4, ...b64url(jwk.x!), ...b64url(jwk.y!)]);
+    const { d, point } = await ecKeyParts(key);
     const sec1 = der.seq(
       der.small(1),
-      der.octets(b64url(jwk.d!)),
+      der.octets(d),
       der.tlv(0xa0, der.oid(CURVES[curve])),
       der.tlv(0xa1, der.bitString(point)),
     );
@@ -189,6 +188,44 @@ export async function privateKeyToPem(key: CryptoKey): Promise<string> {
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", key));
   const [, , inner] = der.children(der.read(pkcs8));
   return pemEncode("RSA PRIVATE KEY", der.content(inner!));
+}
+
+/**
+ * An EC private key's scalar and uncompressed public point. Read from the PKCS#8 export, which Web
+ * Crypto serves at once with the public key inside; the JWK export (several times slower: it
+ * recomputes the point) only when the PKCS#8 lacks the point or pads differently.
+ */
+async function ecKeyParts(key: CryptoKey): Promise<{ d: Bytes; point: Bytes }> {
+  const size = (key.algorithm as EcKeyAlgorithm).namedCurve === "P-384" ? 48 : 32;
+  try {
+    const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", key));
+    const [, , inner] = der.children(der.read(pkcs8));
+    const [, d, ...rest] = der.children(der.read(der.content(inner!)));
+    const pub = rest.find((n) => n.tag === 0xa1);
+    const bits = pub && der.read(pub.buf, pub.start);
+    const point = bits && der.content(bits).subarray(1);
+    if (d?.tag === 0x04 && d.end - d.start === size && point?.length === 1 + 2 * size && point[0] === 4) {
+      return { d: der.content(d), point };
+    }
+  } catch {
+    // fall through to the JWK export
+  }
+  const jwk = await crypto.subtle.exportKey("jwk", key);
+  return { d: b64url(jwk.d!), point: new Uint8Array([4, ...b64url(jwk.x!), ...b64url(jwk.y!)]) };
+}
+
+/**
+ * The DER SubjectPublicKeyInfo of a key pair, as `exportKey("spki", publicKey)` gives it. For ECDSA
+ * it is built from the private key's PKCS#8 (the public-key export costs ~0.4 ms on the main thread).
+ */
+export async function publicKeyDer(keys: CryptoKeyPair): Promise<Bytes> {
+  const alg = keys.privateKey.algorithm;
+  const curve = (alg as EcKeyAlgorithm).namedCurve as Curve;
+  if (alg.name === "ECDSA" && keys.privateKey.extractable && curve in CURVES) {
+    const { point } = await ecKeyParts(keys.privateKey);
+    return der.seq(der.seq(der.oid(OID_EC), der.oid(CURVES[curve])), der.bitString(point));
+  }
+  return new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
 }
 
 export async function publicKeyToPem(key: CryptoKey): Promise<string> {
