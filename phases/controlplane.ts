@@ -17,7 +17,7 @@ import {
 import { proxyEnvFrom } from "../lib/manifests/pod.ts";
 import { exists } from "../lib/host.ts";
 import { toKubeYaml } from "../lib/yaml.ts";
-import { type InitContext, onDisk, type Phase } from "./types.ts";
+import { type InitContext, memo, onDisk, type Phase } from "./types.ts";
 import { writeManifest } from "./manifest-files.ts";
 import { applyPatches } from "./patches.ts";
 import { daemonSetName } from "../lib/selfhosting.ts";
@@ -47,7 +47,12 @@ function componentPhase(component: ControlPlaneComponent, short: string): Phase 
         return;
       }
       ctx.log.info(`[control-plane] Creating static Pod manifest for "${component}"`);
-      const pods = renderControlPlanePods(ctx.cfg, ctx.minor, await manifestHostFacts(ctx));
+      // Rendered once per run for the three sub-phases (the host facts are probed once too).
+      const pods = await memo(
+        ctx,
+        "control-plane:pods",
+        async () => renderControlPlanePods(ctx.cfg, ctx.minor, await manifestHostFacts(ctx)),
+      );
       const pod = applyPatches(ctx, component, pods[component]);
       await writeManifest(ctx, component, toKubeYaml(pod));
     },
