@@ -19,20 +19,10 @@ import { isKadmGenerated, STATE_FILE } from "../lib/state.ts";
 import { certsCheckExpiration, certsRenew } from "../cli/certs.ts";
 import { readKubeconfigClient, RENEW_TARGETS, type RenewTarget } from "../lib/pki/renew.ts";
 import { type ExpirationRow, renderExpiration, shortHumanDuration } from "../lib/pki/expiration.ts";
+import { kadmSubprocess as kadm } from "./support/e2e.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const K8S = "etc/kubernetes";
 const PKI = `${K8S}/pki`;
-
-async function kadm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 async function ok(args: string[]): Promise<string> {
   const r = await kadm(args);

@@ -11,18 +11,7 @@ import { minorInfo } from "../lib/versions.ts";
 import { imageList } from "../lib/images.ts";
 import { kubeDnsObjects, type KubeObject } from "../lib/objects/mod.ts";
 import type { InitConfig } from "../lib/model.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-
-async function kadm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { kadmSubprocess as kadm } from "./support/e2e.ts";
 
 const KUBE_DNS_IMAGES = [
   "k8s.gcr.io/k8s-dns-kube-dns:1.14.13",

@@ -6,18 +6,7 @@ import { assert, assertEquals, assertMatch, assertNotMatch } from "./_std.ts";
 import { join } from "node:path";
 import YAML from "yaml";
 import { exists } from "../lib/host.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-
-async function kadm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { kadmSubprocess as kadm } from "./support/e2e.ts";
 
 const PATCHES: Record<string, string> = {
   "kube-apiserver0.yaml": `spec:

@@ -6,18 +6,7 @@ import { parse as parseYaml } from "yaml";
 import { assertEquals, assertMatch } from "./_std.ts";
 import { tokenGenerate } from "../cli/token.ts";
 import { cluster, GROUP } from "./token_support.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-
-async function kadm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { kadmSubprocess as kadm } from "./support/e2e.ts";
 
 Deno.test("kadm token create, list -o yaml and delete round-trip through main.ts", async () => {
   await using c = await cluster();
