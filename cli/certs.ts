@@ -16,8 +16,7 @@ import { exists, readTextIfExists, writeFileAtomic } from "../lib/host.ts";
 import { parseVersion } from "../lib/model.ts";
 import { minorInfo, NEWEST_MINOR, OLDEST_MINOR } from "../lib/versions.ts";
 import { build } from "../lib/config/load.ts";
-import { MANIFESTS_DIR } from "../lib/reset/profile.ts";
-import { versionFromManifest } from "../lib/reset/plan.ts";
+import { versionFromManifests } from "./reset.ts";
 import { parsePrivateKeyPem } from "../lib/pki/keys.ts";
 import {
   type Certificate,
@@ -101,15 +100,6 @@ async function loadConfig(path: string, log: Logger) {
   const { cfg, warnings } = build(text, path, {}, undefined);
   for (const w of warnings) log.warn(`W: ${w}`);
   return cfg.cluster;
-}
-
-async function versionFromManifests(root: string): Promise<string | undefined> {
-  for (const c of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
-    const text = await readTextIfExists(`${root}${MANIFESTS_DIR}/${c}.yaml`);
-    const v = text === undefined ? undefined : versionFromManifest(text);
-    if (v) return v;
-  }
-  return undefined;
 }
 
 // ---------------------------------------------------------------- renew

@@ -100,7 +100,8 @@ async function fetchStoredCluster(
   }
 }
 
-async function versionFromManifests(root: string): Promise<string | undefined> {
+/** The Kubernetes version of the control-plane images in the static Pod manifests under `root`, if any. */
+export async function versionFromManifests(root: string): Promise<string | undefined> {
   for (const c of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
     const text = await readTextIfExists(`${root}${MANIFESTS_DIR}/${c}.yaml`);
     const v = text === undefined ? undefined : versionFromManifest(text);
