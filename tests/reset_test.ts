@@ -26,6 +26,7 @@ import { fakePreflightHost } from "../lib/preflight/fake.ts";
 import { kadmSubprocess } from "./support/e2e.ts";
 import { startEtcdFromManifest } from "./support/etcd.ts";
 import { startTestApiServer } from "./support/apiserver.ts";
+import { kubeconfig } from "./support/apiserver_client.ts";
 
 const SOCK = "unix:///var/run/containerd/containerd.sock";
 
@@ -368,27 +369,7 @@ Deno.test("reset reads the version from the kubeadm-config ConfigMap and updates
   });
   await api.listening;
   const admin = await api.issueClientCert("kubernetes-admin", ["system:masters"]);
-  const b64 = (t: string) => btoa(t);
-  await Deno.writeTextFile(
-    join(root.path, "etc/kubernetes/test-admin.conf"),
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: k
-  cluster:
-    server: ${api.url}
-    certificate-authority-data: ${b64(api.servingCaPem)}
-contexts:
-- name: k
-  context: {cluster: k, user: a}
-current-context: k
-users:
-- name: a
-  user:
-    client-certificate-data: ${b64(admin.certPem)}
-    client-key-data: ${b64(admin.keyPem)}
-`,
-  );
+  await Deno.writeTextFile(join(root.path, "etc/kubernetes/test-admin.conf"), kubeconfig(api, admin));
   const listed: string[] = [];
   const d = deps({
     etcdClient: (eps) => ({

@@ -84,14 +84,20 @@ export function mirrorPod(pod: Record<string, unknown>, nodeName: string): Recor
 }
 
 async function child(spec: ResetOnNodeSpec): Promise<ResetOnNodeResult> {
-  const [{ startTestApiServer }, { runResetPhaseCmd }, { memoryLogger }, { fakePreflightHost }] =
-    await Promise
-      .all([
-        import("./apiserver.ts"),
-        import("../../cli/reset.ts"),
-        import("../../lib/log.ts"),
-        import("../../lib/preflight/fake.ts"),
-      ]);
+  const [
+    { startTestApiServer },
+    { kubeconfig },
+    { runResetPhaseCmd },
+    { memoryLogger },
+    { fakePreflightHost },
+  ] = await Promise
+    .all([
+      import("./apiserver.ts"),
+      import("./apiserver_client.ts"),
+      import("../../cli/reset.ts"),
+      import("../../lib/log.ts"),
+      import("../../lib/preflight/fake.ts"),
+    ]);
   const pki = join(spec.rootfs, "etc/kubernetes/pki");
   await using api = await startTestApiServer({
     caCertPem: await Deno.readTextFile(join(pki, "ca.crt")),
@@ -100,26 +106,7 @@ async function child(spec: ResetOnNodeSpec): Promise<ResetOnNodeResult> {
   });
   await api.listening;
   const admin = await api.issueClientCert("kubernetes-admin", ["system:masters"]);
-  await Deno.writeTextFile(
-    join(spec.rootfs, ADMIN_CONF),
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: k
-  cluster:
-    server: ${api.url}
-    certificate-authority-data: ${btoa(api.servingCaPem)}
-contexts:
-- name: k
-  context: {cluster: k, user: a}
-current-context: k
-users:
-- name: a
-  user:
-    client-certificate-data: ${btoa(admin.certPem)}
-    client-key-data: ${btoa(admin.keyPem)}
-`,
-  );
+  await Deno.writeTextFile(join(spec.rootfs, ADMIN_CONF), kubeconfig(api, admin));
   const log = memoryLogger();
   const noCommands = {
     run: () => Promise.resolve({ code: 0, stdout: "", stderr: "" }),
