@@ -51,6 +51,17 @@ export const initV1beta3 = obj({
   patches: obj({ directory: str }),
 });
 
+/** kubeadm.k8s.io/v1beta4 Timeouts (Init-, Join-, Reset- and UpgradeConfiguration). */
+export const timeoutsV1beta4 = obj({
+  controlPlaneComponentHealthCheck: duration,
+  kubeletHealthCheck: duration,
+  kubernetesAPICall: duration,
+  etcdAPICall: duration,
+  tlsBootstrap: duration,
+  discovery: duration,
+  upgradeManifests: duration,
+});
+
 export const initV1beta4 = obj({
   ...typeMeta,
   bootstrapTokens: list(bootstrapToken),
@@ -65,15 +76,7 @@ export const initV1beta4 = obj({
   skipPhases: strList,
   patches: obj({ directory: str }),
   dryRun: bool,
-  timeouts: obj({
-    controlPlaneComponentHealthCheck: duration,
-    kubeletHealthCheck: duration,
-    kubernetesAPICall: duration,
-    etcdAPICall: duration,
-    tlsBootstrap: duration,
-    discovery: duration,
-    upgradeManifests: duration,
-  }),
+  timeouts: timeoutsV1beta4,
 });
 
 // --- ClusterConfiguration ---

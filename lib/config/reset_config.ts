@@ -6,18 +6,9 @@
 import { UserError } from "../errors.ts";
 import { parseGoDuration } from "./durations.ts";
 import { at, Problems } from "./problems.ts";
-import { bool, type Cx, duration, list, obj, str } from "./schema.ts";
+import { bool, type Cx, list, obj, str } from "./schema.ts";
+import { timeoutsV1beta4 } from "./dialects.ts";
 import { parseYamlDocuments } from "./yaml_source.ts";
-
-const timeouts = obj({
-  controlPlaneComponentHealthCheck: duration,
-  kubeletHealthCheck: duration,
-  kubernetesAPICall: duration,
-  etcdAPICall: duration,
-  tlsBootstrap: duration,
-  discovery: duration,
-  upgradeManifests: duration,
-});
 
 const resetV1beta4 = obj({
   apiVersion: str,
@@ -30,7 +21,7 @@ const resetV1beta4 = obj({
   ignorePreflightErrors: list(str),
   skipPhases: list(str),
   unmountFlags: list(str),
-  timeouts,
+  timeouts: timeoutsV1beta4,
 });
 
 /** kubeadm's unmountFlags and the umount(8) option kadm passes for each (kubeadm calls umount2). */
