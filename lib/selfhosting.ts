@@ -21,6 +21,8 @@ import { UserError } from "./errors.ts";
 import type { InitConfig, Taint } from "./model.ts";
 import type { MinorInfo } from "./versions.ts";
 import type { KubeObject } from "./kubeapi.ts";
+import { base64 } from "./objects/types.ts";
+import { isObj } from "./patch_json.ts";
 
 export const SELF_HOSTING = "SelfHosting";
 export const STORE_CERTS_IN_SECRETS = "StoreCertsInSecrets";
@@ -63,7 +65,6 @@ export const selfHostedLabels = (c: string) => ({ "k8s-app": daemonSetName(c) })
 export const selfHostedSelector = (c: string) => `k8s-app=${daemonSetName(c)}`;
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export interface StaticPod {
   readonly metadata: Obj;
@@ -259,18 +260,11 @@ export function certSecretPlan(pods: readonly StaticPod[]): CertSecretPlan[] {
   return [...plans].map(([name, files]) => ({ name, files }));
 }
 
-const b64 = (text: string) => {
-  const bytes = new TextEncoder().encode(text);
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-};
-
 /** The Secret of a plan, from the files' contents (keyed by the plan's relative paths). */
 export function certSecret(plan: CertSecretPlan, read: (rel: string) => string): KubeObject {
   const tls = plan.files["tls.crt"] !== undefined && plan.files["tls.key"] !== undefined;
   const data: Record<string, string> = {};
-  for (const [k, rel] of Object.entries(plan.files)) data[k] = b64(read(rel!));
+  for (const [k, rel] of Object.entries(plan.files)) data[k] = base64(read(rel!));
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -287,6 +281,6 @@ export function kubeconfigSecret(file: string, content: string): KubeObject {
     kind: "Secret",
     metadata: { name: file, namespace: "kube-system" },
     type: "Opaque",
-    data: { [file]: b64(content) },
+    data: { [file]: base64(content) },
   };
 }
