@@ -41,6 +41,7 @@ import { manifestPath, writeManifest } from "./manifest-files.ts";
 import { applyPatches } from "./patches.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 import { goDuration } from "./waitcontrolplane.ts";
+import { poll, PollTimeout } from "./poll.ts";
 
 interface OnDisk {
   readonly component: string;
@@ -52,8 +53,6 @@ interface OnDisk {
 type Obj = Record<string, unknown>;
 const POLL_MS = 200;
 
-class Timeout extends Error {}
-
 /** Polls `check` (true, or a description of what is still missing) until true or `timeoutS`. */
 async function waitFor(
   ctx: InitContext,
@@ -61,25 +60,7 @@ async function waitFor(
   timeoutS: number,
   check: () => Promise<true | string>,
 ): Promise<void> {
-  const start = performance.now();
-  let next = 10_000, last = "no answer yet";
-  for (;;) {
-    try {
-      const r = await check();
-      if (r === true) return;
-      last = r;
-    } catch (e) {
-      if (!(e instanceof Error)) throw e;
-      last = e.message.split("\n")[0]!;
-    }
-    const spent = performance.now() - start;
-    if (spent >= timeoutS * 1000) throw new Timeout(last);
-    if (spent >= next) {
-      ctx.log.info(`[self-hosted] Still waiting for ${what} (${Math.round(spent / 1000)}s elapsed: ${last})`);
-      next += 10_000;
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+  await poll(ctx, { prefix: "[self-hosted]", what, timeoutS, intervalMs: POLL_MS }, check);
 }
 
 /** The component's DaemonSet Pod on this node (not being deleted), if any. */
@@ -214,7 +195,7 @@ async function handOver(ctx: InitContext, client: KubeClient, p: OnDisk): Promis
       return true;
     });
   } catch (e) {
-    if (!(e instanceof Timeout)) throw e;
+    if (!(e instanceof PollTimeout)) throw e;
     await writeFileAtomic(onDisk(ctx, p.path), p.text, { mode: 0o600, dirMode: 0o700 });
     await updateState(pki, (s) => withSelfHosted(s, p.component, false));
     throw new UserError(
@@ -272,7 +253,7 @@ export async function convertFromStaticPods(ctx: InitContext): Promise<void> {
         return isRunning(pod) ? true : describePod(pod);
       });
     } catch (e) {
-      if (!(e instanceof Timeout)) throw e;
+      if (!(e instanceof PollTimeout)) throw e;
       throw new UserError(
         `The Pod of ${what} did not start on node ${node.name} within ${
           goDuration(t)

@@ -24,6 +24,7 @@ import { joinHostPort, lastArg } from "../lib/manifests/pod.ts";
 import { readTextIfExists } from "../lib/host.ts";
 import { tabIndent } from "../lib/yaml.ts";
 import { healthClient } from "./api.ts";
+import { poll, PollTimeout } from "./poll.ts";
 import { type InitContext, onDisk, type Phase } from "./types.ts";
 
 /** Go's time.Duration printing for whole seconds (4m0s, 40s, 1h0m0s). */
@@ -96,17 +97,15 @@ async function pollUntil(
   timeoutS: number,
   check: () => Promise<boolean>,
 ): Promise<number> {
-  const start = performance.now();
-  let nextReport = 10_000;
-  for (;;) {
-    if (await check()) return performance.now() - start;
-    const spent = performance.now() - start;
-    if (spent >= timeoutS * 1000) throw new WaitTimeout(`timed out waiting for ${what}`, spent);
-    if (spent >= nextReport) {
-      ctx.log.info(`[wait-control-plane] Still waiting for ${what} (${Math.round(spent / 1000)}s elapsed)`);
-      nextReport += 10_000;
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    return await poll(
+      ctx,
+      { prefix: "[wait-control-plane]", what, timeoutS, intervalMs: 250 },
+      async () => (await check()) || "",
+    );
+  } catch (e) {
+    if (e instanceof PollTimeout) throw new WaitTimeout(`timed out waiting for ${what}`, e.spentMs);
+    throw e;
   }
 }
 
