@@ -15,7 +15,7 @@ import { consoleLogger, type Logger } from "../lib/log.ts";
 import { exists, readTextIfExists, writeFileAtomic } from "../lib/host.ts";
 import { parseVersion } from "../lib/model.ts";
 import { minorInfo, NEWEST_MINOR, OLDEST_MINOR } from "../lib/versions.ts";
-import { build } from "../lib/config/load.ts";
+import { build, readConfigText } from "../lib/config/load.ts";
 import { versionFromManifests } from "./reset.ts";
 import { parsePrivateKeyPem } from "../lib/pki/keys.ts";
 import {
@@ -90,14 +90,7 @@ async function resolveCluster(o: CertsOptions, log: Logger): Promise<Cluster> {
 }
 
 async function loadConfig(path: string, log: Logger) {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
-    throw new UserError(`Cannot read the config file ${path}: ${why}`, { cause: e });
-  }
-  const { cfg, warnings } = build(text, path, {}, undefined);
+  const { cfg, warnings } = build(await readConfigText(path), path, {}, undefined);
   for (const w of warnings) log.warn(`W: ${w}`);
   return cfg.cluster;
 }

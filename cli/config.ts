@@ -16,7 +16,8 @@ export function configPrintInitDefaults(o: { kubernetesVersion?: string }): void
   Deno.stdout.writeSync(new TextEncoder().encode(renderInitDefaults(o.kubernetesVersion)));
 }
 
-async function readConfigFile(path: string): Promise<string> {
+/** The text of a config file for `config migrate|validate` and `reset --config` (their error wording). */
+export async function readConfigFile(path: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (e) {

@@ -21,6 +21,7 @@ import { DEFAULT_CERTS_DIR, MANIFESTS_DIR, resetProfile } from "../lib/reset/pro
 import { type EtcdMembersClient, type EtcdTls, httpEtcdClient } from "../lib/reset/etcd.ts";
 import { isKadmGenerated } from "../lib/state.ts";
 import { loadResetConfig, type ResetConfig } from "../lib/config/reset_config.ts";
+import { readConfigFile } from "./config.ts";
 import { dryRunRunner } from "../phases/context.ts";
 import {
   type GeneratedRecord,
@@ -138,13 +139,7 @@ async function resetConfigFrom(o: Opts, log: Logger): Promise<ResetConfig | unde
       }]: set them in the ResetConfiguration instead`,
     );
   }
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new UserError(`Unable to read config file "${path}": ${e instanceof Error ? e.message : e}`);
-  }
-  const { cfg, warnings } = loadResetConfig(text, path);
+  const { cfg, warnings } = loadResetConfig(await readConfigFile(path), path);
   for (const w of warnings) log.warn(`W: ${w}`);
   return cfg;
 }

@@ -54,9 +54,13 @@ export async function loadInitConfigFile(
   flags: InitFlags,
   host: HostFacts,
 ): Promise<LoadedInit> {
-  let text: string;
+  return loadInitConfig({ configText: await readConfigText(path), configPath: path, flags, host });
+}
+
+/** The text of a `--config` file; an unreadable one is a UserError naming it. */
+export async function readConfigText(path: string): Promise<string> {
   try {
-    text = await Deno.readTextFile(path);
+    return await Deno.readTextFile(path);
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound
       ? "no such file"
@@ -65,7 +69,6 @@ export async function loadInitConfigFile(
       : String(e);
     throw new UserError(`Cannot read the config file ${path}: ${why}`, { cause: e });
   }
-  return loadInitConfig({ configText: text, configPath: path, flags, host });
 }
 
 const KUBEADM = "kubeadm.k8s.io/";
